@@ -1,0 +1,1 @@
+"""Subcommands of the ``ipstats`` console script, one module per area."""
