@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def init_db(engine: Engine | None = None) -> list[str]:
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Connection]:
+def transaction(engine: Engine | None = None) -> Generator[Connection]:
     """One transaction on the warehouse: commit on success, roll back on any error."""
     engine = engine or get_engine()
     with engine.begin() as conn:
