@@ -543,12 +543,9 @@ def load_plan_file(path: Path | str) -> Plan:
             units.parse_unit(unit)
         except units.UnknownUnit:
             raise CatalogError(path, f"unknown unit {unit!r}", where) from None
-        try:
-            if units.family_of(unit) != units.family_of(indicator.unit):
-                raise CatalogError(path, f"unit {unit!r} is not convertible to the indicator's unit "
-                                         f"{indicator.unit!r} ({code})", where)
-        except units.UnknownUnit:  # pragma: no cover - indicator units are checked on load
-            pass
+        if not units.compatible(unit, indicator.unit):
+            raise CatalogError(path, f"unit {unit!r} is not convertible to the indicator's unit "
+                                     f"{indicator.unit!r} ({code})", where)
         source = str(item.get("source") or "table")
         if source not in ("table", "text"):
             raise CatalogError(path, f"source must be table or text, got {source!r}", where)
@@ -597,9 +594,9 @@ def load_plan_file(path: Path | str) -> Plan:
                                          f"{target_raw!r} (（） = sum over the plan period: period_total)",
                                    where)
             if kind != expected and not note:
-                raise CatalogError(path, f"target kind {kind} contradicts target_raw {target_raw!r} with unit "
-                                         f"{unit!r} (the notation reads {expected}); add a note to keep this "
-                                         f"reading", where)
+                raise CatalogError(path, f"target kind {kind} contradicts target_raw {target_raw!r} with "
+                                         f"unit {unit!r} (the notation reads {expected}); add a note to keep "
+                                         f"this reading", where)
         if kind == "avg_growth" and units.base_unit(unit) != "%":
             raise CatalogError(path, f"target kind avg_growth needs unit %, got {unit!r}", where)
         _check_value(path, where, "base", base_raw, base_value, source, lost_decimal_points)

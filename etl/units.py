@@ -5,10 +5,14 @@ Every unit belongs to a family with one canonical unit (the unit of the canonica
 
     money       元, 万元, 亿元          canonical 万元   (1 亿元 = 10,000 万元)
     count       件, 万件                canonical 件     (1 万件 = 10,000 件)
-    population  人, 万人                canonical 万人
+    population  人 (名), 万人           canonical 万人
     entities    户, 万户                canonical 户
     visits      人次, 万人次            canonical 人次
     项, 个, 家, 分, %                   each its own family, factor 1
+
+Counted things (件, 项, 个, 家) are distinct units with their own canonical unit, but
+:func:`convert` converts between them at face value (a plan may count 知识产权信息公共服务网点 in
+个 where another counts them in 家).
 
 A unit written with ``/年`` (``件/年``, ``万人次 /年``) is the base unit with the *annual* flag:
 the value is the flow of one year. The flag does not change conversion.
@@ -35,6 +39,7 @@ __all__ = [
     "base_unit",
     "is_annual",
     "family_of",
+    "compatible",
     "convert",
     "KNOWN_UNITS",
 ]
@@ -65,6 +70,7 @@ _UNITS: dict[str, tuple[str, float]] = {
     "件": ("count", 1.0),
     "万件": ("count", 1e4),
     "人": ("population", 1e-4),
+    "名": ("population", 1e-4),
     "万人": ("population", 1.0),
     "户": ("entities", 1.0),
     "万户": ("entities", 1e4),
@@ -88,6 +94,8 @@ _CANONICAL: dict[str, str] = {
     "分": "分",
     "%": "%",
 }
+# families of counted things, convertible among themselves at face value
+_COUNTABLE = frozenset({"count", "项", "个", "家"})
 KNOWN_UNITS: tuple[str, ...] = tuple(_UNITS)
 _ANNUAL_SUFFIX = re.compile(r"/(?:年|每年)$")
 
@@ -120,7 +128,8 @@ def parse_unit(unit: str | None) -> Unit:
     if base not in _UNITS:
         raise UnknownUnit(unit)
     family, factor = _UNITS[base]
-    return Unit(text=text, base=base, family=family, factor=factor, canonical=_CANONICAL[family], annual=annual)
+    return Unit(text=text, base=base, family=family, factor=factor, canonical=_CANONICAL[family],
+                annual=annual)
 
 
 def is_known_unit(unit: str | None) -> bool:
@@ -150,6 +159,12 @@ def family_of(unit: str) -> str:
     return parse_unit(unit).family
 
 
+def compatible(unit_a: str, unit_b: str) -> bool:
+    """True when :func:`convert` can convert between the two units."""
+    a, b = parse_unit(unit_a), parse_unit(unit_b)
+    return a.family == b.family or (a.family in _COUNTABLE and b.family in _COUNTABLE)
+
+
 def convert(value: float, from_unit: str, to_unit: str) -> float:
     """Convert ``value`` between two units of one family (1 亿元 = 10,000 万元, 1 万件 = 10,000 件).
 
@@ -158,7 +173,7 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     """
     src = parse_unit(from_unit)
     dst = parse_unit(to_unit)
-    if src.family != dst.family:
+    if src.family != dst.family and not (src.family in _COUNTABLE and dst.family in _COUNTABLE):
         raise IncompatibleUnits(from_unit, to_unit)
     if src.factor == dst.factor:
         return float(value)
