@@ -1,0 +1,508 @@
+"""Layout families of source exports: where the title, header, unit row and data rows are, and
+what each column holds. See the module docstring of :mod:`etl.ingest.parse` for the layouts.
+
+Two families:
+
+* ``wide``: one row per region, one column per measure (patent, trademark, pledge, case and
+  reference exports). Title lines, a one- or two-row header (merged group cells), an optional
+  unit row, data rows with blank rows and total rows, footnotes. Optionally a year column
+  (one row per region and year).
+* ``tidy``: the long ``region, indicator, year, value, unit`` table of the ``indicator`` kind.
+
+This module only finds structure (:class:`WideLayout`, :class:`TidyLayout`); turning cells into
+observations is :mod:`etl.ingest.parse`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from etl import catalog, units
+from etl.ingest.parse_readers import Cell
+from etl.ingest.parse_values import fold, is_missing, parse_number, squash, vocabulary
+
+HEADER_SCAN_ROWS = 15
+_PAREN = re.compile(r"\(([^()]*)\)")
+_TITLE_UNIT = re.compile(r"(?:计量)?单位[:：]?\s*([^\s,;，；:：()（）]+)")
+_HEADER_PERIOD = re.compile(
+    r"(?:(?P<year>(?:19|20)\d{2})年?(?:度)?)?"
+    r"(?:\d{1,2}[-—–~～至到]\d{1,2}月(?:份)?|\d{1,2}月(?:份)?|[上下]半年|第?[一二三四1-4]季度|前[一二三四]季度|全年)"
+    r"|(?P<year_only>(?:19|20)\d{2})年(?:度)?"
+)
+_UNIT_LIKE = re.compile(
+    r"[万亿千百十]*(?:[美港欧日澳台]?元|人民币|件|人次|人|户|项|个|家|笔|次|%|‰|吨|亩|平方米|公顷|分)(?:/[^/]{1,4})?"
+)
+_LEADING_NUMBERING = re.compile(r"^(?:\d{1,2}[.、]|[(][一二三四五六七八九十\d]{1,3}[)]|[一二三四五六七八九十]{1,3}、)")
+_SUBTOTAL_PREFIX = re.compile(r"^(?:其中|含)[:：]?")
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+
+@cache
+def measure_spellings() -> dict[str, str]:
+    """Header spelling (squashed) -> measure code: the catalog's aliases plus header_aliases.yaml."""
+    known = catalog.measure_by_code()
+    lookup = {squash(k): v for k, v in catalog.measure_lookup().items()}
+    for code, aliases in (vocabulary().get("measure_aliases") or {}).items():
+        if code not in known:
+            continue
+        for alias in aliases:
+            lookup.setdefault(squash(alias), code)
+    return lookup
+
+
+@cache
+def _word_set(key: str) -> frozenset[str]:
+    return frozenset(squash(w) for w in vocabulary().get(key) or [])
+
+
+@cache
+def _ordered_words(key: str) -> tuple[str, ...]:
+    return tuple(sorted((squash(w) for w in vocabulary().get(key) or []), key=len, reverse=True))
+
+
+@cache
+def _single_period_markers() -> tuple[tuple[str, str], ...]:
+    markers = vocabulary().get("single_period_markers") or {}
+    return tuple(sorted(((squash(k), v) for k, v in markers.items()), key=lambda kv: -len(kv[0])))
+
+
+def is_unit_like(text: str) -> bool:
+    """A short text that names a unit (known or not): ``件``, ``万元``, ``万美元``, ``%``."""
+    s = squash(text)
+    if s.startswith("单位:") or s.startswith("计量单位:"):
+        s = s.split(":", 1)[1]
+    s = s.strip("()")
+    return bool(s) and (units.is_known_unit(s) or bool(_UNIT_LIKE.fullmatch(s)))
+
+
+def unit_text(text: str) -> str:
+    """The unit inside ``（件）``, ``单位：万元``, ``件``."""
+    s = squash(text)
+    if ":" in s and s.split(":", 1)[0] in ("单位", "计量单位"):
+        s = s.split(":", 1)[1]
+    return s.strip("()")
+
+
+# ----------------------------------------------------------------------------- header cells
+
+
+@dataclass(frozen=True)
+class HeaderPart:
+    """One header cell taken apart: measure words, unit, period markers."""
+
+    raw: str
+    name: str                     # what is left after units and markers are split off
+    unit: str | None = None
+    single_period: str | None = None   # month | quarter (当月/本月/当季) -> basis period
+    years: tuple[int, ...] = ()
+    ignored: bool = False         # a comparison column (同比, 上年同期, 排名…)
+
+
+@cache
+def analyse_header(text: str) -> HeaderPart:
+    raw = fold(text)
+    s = squash(text)
+    if not s:
+        return HeaderPart(raw=raw, name="")
+    ignored = any(word in s for word in _word_set("ignore_header_words"))
+    unit = None
+    single = None
+    single_markers = dict(_single_period_markers())
+    cumulative = _word_set("cumulative_markers")
+
+    def parenthetical(match: re.Match[str]) -> str:
+        nonlocal unit, single
+        content = match.group(1)
+        bare = content.split(":", 1)[1] if content.startswith(("单位:", "计量单位:")) else content
+        if bare in single_markers:
+            single = single_markers[bare]
+        elif bare in cumulative or _HEADER_PERIOD.fullmatch(bare):
+            pass
+        elif is_unit_like(bare):
+            unit = bare
+        return ""  # notes such as （含港澳台） are dropped with the parentheses
+
+    s = _PAREN.sub(parenthetical, s)
+    s = s.replace("(", "").replace(")", "")
+    m = _TITLE_UNIT.search(s)
+    if m and is_unit_like(m.group(1)):
+        unit = unit or m.group(1)
+        s = s[: m.start()] + s[m.end():]
+    if s.endswith("%") and len(s) > 1:
+        unit = unit or "%"
+        s = s[:-1]
+    if "/" in s:
+        head, _, tail = s.rpartition("/")
+        if head and is_unit_like(tail):
+            unit = unit or tail
+            s = head
+    for marker, period_type in _single_period_markers():
+        if marker in s:
+            single = single or period_type
+            s = s.replace(marker, "")
+    for marker in _ordered_words("cumulative_markers"):
+        s = s.replace(marker, "")
+    years: list[int] = []
+
+    def period_words(match: re.Match[str]) -> str:
+        year = match.group("year") or match.group("year_only")
+        if year:
+            years.append(int(year))
+        return ""
+
+    s = _HEADER_PERIOD.sub(period_words, s)
+    s = s.strip("-_:·、,/")
+    return HeaderPart(raw=raw, name=s, unit=unit, single_period=single, years=tuple(years), ignored=ignored)
+
+
+def _name_variants(name: str) -> list[str]:
+    variants = [name]
+    for suffix, replacements in (("数量", ("量", "")), ("数", ("量", "")), ("量", ("", "数"))):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            variants += [stem + r for r in replacements]
+            break
+    else:
+        variants.append(name + "量")
+    return variants
+
+
+def match_measure(top: HeaderPart | None, bottom: HeaderPart | None) -> tuple[str | None, int, str]:
+    """(measure code, match quality, the name that matched) for a column's header parts.
+
+    Quality 2: the group and sub-header together (``发明专利``+``申请量``), or a one-row header.
+    Quality 1: the sub-header alone (``项目数`` under ``专利权质押``), which loses to quality 2.
+    """
+    spellings = measure_spellings()
+    t = top.name if top else ""
+    b = bottom.name if bottom else ""
+    totals = _word_set("group_total_words")
+    candidates: list[tuple[str, int]] = []
+    if not b or b == t:
+        candidates.append((t, 2))
+    elif not t:
+        candidates.append((b, 2))
+    elif b in totals:
+        candidates += [(t, 2), (t + b, 2)]
+    else:
+        candidates += [(t + b, 2), (b + t, 2)]
+        if b.endswith("专利"):
+            candidates.append((b[:-2] + t, 2))
+        candidates.append((b, 1))
+    for name, quality in candidates:
+        for variant in _name_variants(name):
+            code = spellings.get(variant)
+            if code:
+                return code, quality, variant
+    return None, 0, candidates[0][0] if candidates else ""
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+def row_texts(row: list[Cell]) -> list[str]:
+    return [squash(c) if c is not None else "" for c in row]
+
+
+def distinct_values(row: list[Cell]) -> list[str]:
+    seen: list[str] = []
+    for cell in row:
+        if cell is None:
+            continue
+        text = fold(cell)
+        if text and text not in seen:
+            seen.append(text)
+    return seen
+
+
+def is_blank(row: list[Cell]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def is_footnote(row: list[Cell]) -> bool:
+    """A line such as ``注：…``, ``数据来源：…``, ``说明：…``, ``*…``: the table has ended."""
+    values = distinct_values(row)
+    if not values:
+        return False
+    first = squash(values[0])
+    for prefix in _ordered_words("footnote_prefixes"):
+        if first.startswith(prefix):
+            rest = first[len(prefix):]
+            if prefix == "*" or not rest or rest[0] in ":：1234567890(、.," or len(prefix) >= 2:
+                return True
+    return False
+
+
+def region_key(text: object) -> str:
+    """A region cell as a lookup key: spaces gone, ``其中：`` and list numbering dropped."""
+    s = squash(text)
+    s = _SUBTOTAL_PREFIX.sub("", s)
+    s = _LEADING_NUMBERING.sub("", s)
+    return s
+
+
+def title_unit(lines: list[str]) -> str | None:
+    for line in lines:
+        m = _TITLE_UNIT.search(squash(line))
+        if m:
+            return m.group(1)
+    return None
+
+
+# ----------------------------------------------------------------------------- wide layout
+
+
+@dataclass
+class Column:
+    index: int
+    header: str                   # as printed, group and sub-header joined by " / "
+    top: HeaderPart | None
+    bottom: HeaderPart | None
+    measure_code: str | None = None
+    quality: int = 0
+    unit: str | None = None       # stated unit, None when none is stated
+    unit_source: str | None = None
+    single_period: str | None = None
+    problem: str | None = None    # why every value of the column is rejected
+
+
+@dataclass
+class WideLayout:
+    title_lines: list[str]
+    header_rows: list[int]        # 0-based grid indexes
+    unit_row: int | None
+    region_col: int
+    region_header: str
+    year_col: int | None
+    data_start: int
+    columns: list[Column]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        base = "wide_year" if self.year_col is not None else "wide"
+        return f"{base}_{len(self.header_rows)}row_header"
+
+
+class LayoutError(Exception):
+    """The sheet's structure is not one the parser knows (the file is quarantined)."""
+
+
+def _find_header_row(rows: list[list[Cell]]) -> tuple[int, int | None]:
+    """(header row index, region column from its header word or None)."""
+    region_words = _word_set("region_headers")
+    spellings = measure_spellings()
+    fallback = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        texts = row_texts(row)
+        for j, text in enumerate(texts):
+            if text in region_words and len(distinct_values(row)) >= 2:
+                return i, j
+        if fallback is None and len(distinct_values(row)) >= 2:
+            for text in texts:
+                part = analyse_header(text) if text else None
+                if part and part.name and any(v in spellings for v in _name_variants(part.name)):
+                    fallback = i
+                    break
+    if fallback is not None:
+        return fallback, None
+    raise LayoutError("unknown header layout: no header row with a region column or a known measure "
+                      f"in the first {HEADER_SCAN_ROWS} rows")
+
+
+def _region_column_from_data(rows: list[list[Cell]], start: int) -> int | None:
+    counts: dict[int, int] = {}
+    for row in rows[start:start + 60]:
+        for j, cell in enumerate(row):
+            if isinstance(cell, str) and catalog.resolve_region(region_key(cell)):
+                counts[j] = counts.get(j, 0) + 1
+    if not counts:
+        return None
+    best = max(counts, key=lambda j: counts[j])
+    return best if counts[best] >= 2 else None
+
+
+def _cell(row: list[Cell], j: int) -> Cell:
+    return row[j] if j < len(row) else None
+
+
+def _is_unit_row(row: list[Cell], region_col: int) -> bool:
+    found = False
+    for j, cell in enumerate(row):
+        if cell is None:
+            continue
+        text = squash(cell)
+        if j == region_col:
+            if text and not text.startswith(("单位", "计量单位")):
+                return False
+            continue
+        if not text:
+            continue
+        if not is_unit_like(text):
+            return False
+        found = True
+    return found
+
+
+def _is_subheader_row(row: list[Cell], header: list[Cell], region_col: int) -> bool:
+    region_cell = _cell(row, region_col)
+    if region_cell is not None and squash(region_cell) != squash(_cell(header, region_col)):
+        return False
+    has_text = False
+    for j, cell in enumerate(row):
+        if j == region_col or cell is None:
+            continue
+        if isinstance(cell, float):
+            return False
+        if is_missing(cell):
+            continue
+        if parse_number(cell).error is None:
+            return False
+        has_text = True
+    return has_text
+
+
+def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
+    """Locate title lines, header rows, unit row, region column and columns of a wide table."""
+    header_index, region_col = _find_header_row(rows)
+    notes: list[str] = []
+    title_lines = [" ".join(distinct_values(r)) for r in rows[:header_index] if not is_blank(r)]
+    header = rows[header_index]
+    if region_col is None:
+        region_col = _region_column_from_data(rows, header_index + 1)
+        if region_col is None:
+            raise LayoutError("no region column: no header names the region (地区, 地市, 城市…) and no column "
+                              "holds known region names")
+    header_rows = [header_index]
+    nxt = header_index + 1
+    unit_row = None
+    if nxt < len(rows) and _is_unit_row(rows[nxt], region_col):
+        unit_row = nxt
+        nxt += 1
+    elif nxt < len(rows) and _is_subheader_row(rows[nxt], header, region_col):
+        header_rows.append(nxt)
+        nxt += 1
+        if nxt < len(rows) and _is_unit_row(rows[nxt], region_col):
+            unit_row = nxt
+            nxt += 1
+    width = max(len(r) for r in rows[header_index:nxt])
+    top_cells = [_cell(header, j) for j in range(width)]
+    bottom_cells = [_cell(rows[header_rows[1]], j) for j in range(width)] if len(header_rows) == 2 else None
+    if bottom_cells is not None:
+        # a CSV (or an XLSX that lost its merges) leaves the group cell blank after its first column
+        for j in range(1, width):
+            if top_cells[j] is None and bottom_cells[j] is not None and j != region_col:
+                k = j - 1
+                while k > 0 and top_cells[k] is None:
+                    k -= 1
+                if top_cells[k] is not None and bottom_cells[k] is not None and k != region_col:
+                    top_cells[j] = top_cells[k]
+    stated_title_unit = title_unit(title_lines)
+    region_header = fold(top_cells[region_col]) if region_col < width and top_cells[region_col] else "地区"
+    year_words = _word_set("year_column_headers")
+    year_col = None
+    columns: list[Column] = []
+    for j in range(width):
+        if j == region_col:
+            continue
+        top_raw = top_cells[j]
+        bottom_raw = bottom_cells[j] if bottom_cells is not None else None
+        top = analyse_header(str(top_raw)) if top_raw is not None else None
+        bottom = analyse_header(str(bottom_raw)) if bottom_raw is not None else None
+        if bottom is not None and top is not None and squash(top_raw) == squash(bottom_raw):
+            bottom = None  # a vertical merge: the same text in both header rows
+        printed = [fold(x) for x in (top_raw, bottom_raw) if x is not None]
+        if len(printed) == 2 and squash(printed[0]) == squash(printed[1]):
+            printed = printed[:1]
+        header_text = " / ".join(printed)
+        if not header_text:
+            continue
+        if squash(top_raw) in year_words and bottom is None:
+            year_col = j
+            continue
+        column = Column(index=j, header=header_text, top=top, bottom=bottom)
+        if (top and top.ignored) or (bottom and bottom.ignored):
+            notes.append(f"column {header_text!r} skipped (a comparison or bookkeeping column)")
+            continue
+        code, quality, matched = match_measure(top, bottom)
+        if code is None:
+            notes.append(f"column {header_text!r} skipped (no known measure)")
+            continue
+        column.measure_code, column.quality = code, quality
+        column.single_period = (bottom.single_period if bottom else None) or (top.single_period if top else None)
+        stated = (bottom.unit if bottom else None) or (top.unit if top else None)
+        if stated:
+            column.unit, column.unit_source = stated, "header"
+        elif unit_row is not None and _cell(rows[unit_row], j) is not None:
+            column.unit, column.unit_source = unit_text(str(_cell(rows[unit_row], j))), "unit row"
+        elif stated_title_unit:
+            column.unit, column.unit_source = stated_title_unit, "title"
+        columns.append(column)
+    if not columns:
+        raise LayoutError("unknown header layout: no column maps to a known measure (headers: "
+                          + ", ".join(repr(fold(c)) for c in top_cells if c is not None) + ")")
+    _reject_duplicate_measures(columns)
+    return WideLayout(title_lines=title_lines, header_rows=header_rows, unit_row=unit_row, region_col=region_col,
+                      region_header=region_header, year_col=year_col, data_start=nxt, columns=columns, notes=notes)
+
+
+def column_years(column: Column) -> tuple[int, ...]:
+    return (column.top.years if column.top else ()) + (column.bottom.years if column.bottom else ())
+
+
+def _reject_duplicate_measures(columns: list[Column]) -> None:
+    """Two columns for one measure (and basis): the better header match wins; a tie is ambiguous."""
+    groups: dict[tuple[str, str | None], list[Column]] = {}
+    for column in columns:
+        groups.setdefault((column.measure_code, column.single_period), []).append(column)
+    for (code, _), group in groups.items():
+        if len(group) < 2:
+            continue
+        best = max(c.quality for c in group)
+        winners = [c for c in group if c.quality == best]
+        for column in group:
+            others = ", ".join(repr(c.header) for c in group if c is not column)
+            if len(winners) > 1:
+                column.problem = (f"ambiguous header: columns {', '.join(repr(c.header) for c in group)} all map "
+                                  f"to measure {code}; none is loaded")
+            elif column is not winners[0]:
+                column.problem = f"column maps to measure {code}, which column {others} names more exactly"
+
+
+# ----------------------------------------------------------------------------- tidy layout
+
+
+@dataclass
+class TidyLayout:
+    title_lines: list[str]
+    header_row: int
+    columns: dict[str, int]       # role (region, indicator, year, value, unit) -> column index
+    headers: dict[str, str]       # role -> header as printed
+
+    name: str = "tidy_indicator"
+
+
+def find_tidy_layout(rows: list[list[Cell]]) -> TidyLayout | None:
+    """The tidy long layout, when a header row names at least region, indicator and value."""
+    roles = {role: frozenset(squash(w).lower() for w in words)
+             for role, words in (vocabulary().get("tidy_columns") or {}).items()}
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        headers: dict[str, str] = {}
+        for j, cell in enumerate(row):
+            if cell is None:
+                continue
+            key = squash(cell).lower()
+            for role, words in roles.items():
+                if key in words and role not in found:
+                    found[role] = j
+                    headers[role] = fold(cell)
+                    break
+        if {"region", "indicator", "value"} <= found.keys():
+            titles = [" ".join(distinct_values(r)) for r in rows[:i] if not is_blank(r)]
+            return TidyLayout(title_lines=titles, header_row=i, columns=found, headers=headers)
+    return None
