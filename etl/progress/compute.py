@@ -423,8 +423,9 @@ def _evaluate_avg_growth(spec: TargetSpec, known: Sequence[Point], as_of: date) 
             result.status = "no_data"
             result.notes.append("growth undefined (non-positive value)")
             return result
+    growth = _clean(growth)  # compare figures as stored: 1.69 ** 0.5 - 1 is 0.3, not 0.29999…
     completion = growth / rate_target if rate_target else None
-    result.observed_growth = _clean(growth)
+    result.observed_growth = growth
     result.completion = _clean(completion)
     result.elapsed = _clean(elapsed_share(spec.base_year, spec.target_year, latest.period_end))
     result.ratio = result.completion
