@@ -204,6 +204,13 @@ def match_measure(top: HeaderPart | None, bottom: HeaderPart | None) -> tuple[st
 # ----------------------------------------------------------------------------- rows
 
 
+def display_text(cell: Cell) -> str:
+    """A header as printed (line breaks and runs of spaces collapsed), for messages and lineage."""
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else str(cell)
+    return re.sub(r"\s+", " ", str(cell)).strip() if cell is not None else ""
+
+
 def row_texts(row: list[Cell]) -> list[str]:
     return [squash(c) if c is not None else "" for c in row]
 
@@ -402,7 +409,7 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
                 if top_cells[k] is not None and bottom_cells[k] is not None and k != region_col:
                     top_cells[j] = top_cells[k]
     stated_title_unit = title_unit(title_lines)
-    region_header = fold(top_cells[region_col]) if region_col < width and top_cells[region_col] else "地区"
+    region_header = display_text(top_cells[region_col]) if region_col < width and top_cells[region_col] else "地区"
     year_words = _word_set("year_column_headers")
     year_col = None
     columns: list[Column] = []
@@ -415,7 +422,7 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
         bottom = analyse_header(str(bottom_raw)) if bottom_raw is not None else None
         if bottom is not None and top is not None and squash(top_raw) == squash(bottom_raw):
             bottom = None  # a vertical merge: the same text in both header rows
-        printed = [fold(x) for x in (top_raw, bottom_raw) if x is not None]
+        printed = [display_text(x) for x in (top_raw, bottom_raw) if x is not None]
         if len(printed) == 2 and squash(printed[0]) == squash(printed[1]):
             printed = printed[:1]
         header_text = " / ".join(printed)
@@ -445,7 +452,6 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
     if not columns:
         raise LayoutError("unknown header layout: no column maps to a known measure (headers: "
                           + ", ".join(repr(fold(c)) for c in top_cells if c is not None) + ")")
-    _reject_duplicate_measures(columns)
     return WideLayout(title_lines=title_lines, header_rows=header_rows, unit_row=unit_row, region_col=region_col,
                       region_header=region_header, year_col=year_col, data_start=nxt, columns=columns, notes=notes)
 
@@ -454,7 +460,7 @@ def column_years(column: Column) -> tuple[int, ...]:
     return (column.top.years if column.top else ()) + (column.bottom.years if column.bottom else ())
 
 
-def _reject_duplicate_measures(columns: list[Column]) -> None:
+def reject_duplicate_measures(columns: list[Column]) -> None:
     """Two columns for one measure (and basis): the better header match wins; a tie is ambiguous."""
     groups: dict[tuple[str, str | None], list[Column]] = {}
     for column in columns:
@@ -500,7 +506,7 @@ def find_tidy_layout(rows: list[list[Cell]]) -> TidyLayout | None:
             for role, words in roles.items():
                 if key in words and role not in found:
                     found[role] = j
-                    headers[role] = fold(cell)
+                    headers[role] = display_text(cell)
                     break
         if {"region", "indicator", "value"} <= found.keys():
             titles = [" ".join(distinct_values(r)) for r in rows[:i] if not is_blank(r)]

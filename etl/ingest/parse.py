@@ -211,7 +211,11 @@ def _raw_text(raw: Cell) -> str:
 def _rejection(file: str, row_no: int | None, column: str | None, raw: Cell, why: str) -> Rejection:
     text = _raw_text(raw)
     return Rejection(row_no=row_no, column_name=column, raw_value=text,
-                     reason=f"{file}: row {row_no}, column {column!r}, value {text!r}: {why}")
+                     reason=f"{file}: row {row_no}, column '{column}', value '{text}': {why}")
+
+
+def _unknown_region(raw: Cell) -> str:
+    return f"unknown region name '{layouts.display_text(raw)}'; the row is not loaded"
 
 
 def _cell(row: list[Cell], j: int) -> Cell:
@@ -364,13 +368,15 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
     notes = list(layout.notes)
     header_texts = [" ".join(layouts.distinct_values(rows[i])) for i in layout.header_rows]
     period = _file_period(name, layout.title_lines, header_texts, required=layout.year_col is None)
-    plans: list[_ColumnPlan] = []
+    kept: list[Column] = []
     for column in layout.columns:
         years = layouts.column_years(column)
         if period is not None and years and any(y != period.year for y in years):
             notes.append(f"column {column.header!r} skipped: it is for {years[0]}, the file is for {period.year}")
             continue
-        plans.append(_plan_column(column, notes))
+        kept.append(column)
+    layouts.reject_duplicate_measures(kept)
+    plans = [_plan_column(column, notes) for column in kept]
     if not plans:
         raise FileQuarantined("unknown header layout: no column holds a measure of the file's period", name)
     region_header = layout.region_header
@@ -400,8 +406,8 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
             year_raw = _cell(row, layout.year_col)
             m = _YEAR_CELL.fullmatch(squash(_raw_text(year_raw)))
             if not m:
-                rejections.append(_rejection(name, row_no, fold(_cell(rows[layout.header_rows[0]], layout.year_col)),
-                                             year_raw, "not a year; the row is not loaded"))
+                year_header = layouts.display_text(_cell(rows[layout.header_rows[0]], layout.year_col))
+                rejections.append(_rejection(name, row_no, year_header, year_raw, "not a year; the row is not loaded"))
                 continue
             year = int(m.group(1))
         if key in context_names:
@@ -414,8 +420,7 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
             if len(layouts.distinct_values(row)) == 1 or not has_values:
                 notes.append(f"row {row_no}: line {fold(region_raw)[:40]!r} skipped (no values, not a region)")
             else:
-                rejections.append(_rejection(name, row_no, region_header, region_raw,
-                                             f"unknown region name {fold(region_raw)!r}; the row is not loaded"))
+                rejections.append(_rejection(name, row_no, region_header, region_raw, _unknown_region(region_raw)))
             continue
         entries.append(_Entry(row_no, key, code, year, row))
     if not entries:
@@ -564,8 +569,7 @@ def _parse_tidy(name: str, grid: Grid, layout: TidyLayout) -> ParsedFile:
         years_seen.append(year)
         code = catalog.resolve_region(layouts.region_key(region_raw)) if region_raw is not None else None
         if code is None:
-            rejections.append(_rejection(name, row_no, headers["region"], region_raw,
-                                         f"unknown region name {fold(region_raw)!r}; the row is not loaded"))
+            rejections.append(_rejection(name, row_no, headers["region"], region_raw, _unknown_region(region_raw)))
             continue
         indicator_code = catalog.resolve_indicator(indicator_raw) if indicator_raw is not None else None
         if indicator_code is None:

@@ -26,6 +26,7 @@ _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
 _YEAR = r"(?<!\d)(20\d{2}|19\d{2})"
 _NUM = r"(\d{1,2}|十[一二]?|[一二三四五六七八九])"
 
+_DATES = re.compile(r"(?:19|20)\d{2}(?:年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}(?!\d))")
 _YEAR_RANGE = re.compile(_YEAR + r"年?[-—–~～至到](20\d{2}|19\d{2})年?")
 _YTD_MONTHS = re.compile(_YEAR + r"年度?(?:1|一|01)月?(?:份)?[-—–~～至到]" + _NUM + r"月")
 _YTD_QUARTERS = re.compile(
@@ -84,7 +85,8 @@ def find_period(text: str) -> Period | None:
     s = squash(text)
     if not s:
         return None
-    s = _YEAR_RANGE.sub(" ", s) if _YEAR_RANGE.search(s) else s
+    s = _DATES.sub(" ", s)
+    s = _YEAR_RANGE.sub(" ", s)
     m = _YTD_MONTHS.search(s)
     if m:
         month = _number(m.group(2))
