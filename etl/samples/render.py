@@ -41,16 +41,29 @@ class Grid:
         self.width = max(self.width, len(row))
         return index
 
+    def insert(self, index: int, row: list[Cell]) -> None:
+        """Insert a data row, keeping the roles and merges of the rows below it."""
+        self.rows.insert(index, row)
+
+        def shift(i: int) -> int:
+            return i + 1 if i >= index else i
+
+        self.title_rows = [shift(i) for i in self.title_rows]
+        self.header_rows = [shift(i) for i in self.header_rows]
+        self.note_rows = [shift(i) for i in self.note_rows]
+        self.merges = [(shift(a), b, shift(c), d) for a, b, c, d in self.merges]
+
 
 def fullwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
-def write_xlsx(grid: Grid, path: Path, sheet_name: str = "Sheet1", text_cells: bool = False) -> None:
+def write_xlsx(grid: Grid, path: Path | io.BytesIO, sheet_name: str = "Sheet1") -> None:
     """XLSX with merged title and header cells; document properties fixed for reproducibility."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_numbers": False,
+    target = path if isinstance(path, io.BytesIO) else str(path)
+    workbook = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False,
                                                "strings_to_formulas": False, "strings_to_urls": False})
     workbook.set_properties({"title": str(grid.rows[grid.title_rows[0]][0]) if grid.title_rows else "",
                              "author": "统计科", "company": "", "created": FIXED_CREATED})
