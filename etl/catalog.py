@@ -498,15 +498,28 @@ def _check_value(path: Path, where: str, name: str, raw: str | None, value: floa
 
 
 def load_plan_file(path: Path | str) -> Plan:
-    """Load and validate one plan file; raises :class:`CatalogError` on any fault."""
+    """Load and validate one plan file; raises :class:`CatalogError` on any fault.
+
+    Parsed plans are cached by path and content hash, so repeated calls cost one file read.
+    """
     path = Path(path)
     raw_bytes = path.read_bytes()
-    data = _read_yaml(path)
+    return _load_plan_bytes(path, raw_bytes, hashlib.sha256(raw_bytes).hexdigest())
+
+
+@cache
+def _load_plan_bytes(path: Path, raw_bytes: bytes, digest: str) -> Plan:
+    try:
+        data = yaml.safe_load(raw_bytes.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CatalogError(path, f"not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CatalogError(path, "a plan file must be a mapping with a header and 'targets'")
     for key in ("plan_id", "name_zh", "name_en", "region_code", "seed", "source_table", "targets"):
         if data.get(key) in (None, ""):
             raise CatalogError(path, f"header field {key!r} is missing")
+    if not isinstance(data["targets"], list):
+        raise CatalogError(path, "'targets' must be a list of rows")
     plan_id = str(data["plan_id"])
     if plan_id != path.stem:
         raise CatalogError(path, f"plan_id {plan_id!r} does not match the file name")
@@ -516,6 +529,8 @@ def load_plan_file(path: Path | str) -> Plan:
     lost_decimal_points = bool(data.get("lost_decimal_points", False))
     plan_base = _opt_int(data.get("base_year"))
     plan_target = _opt_int(data.get("target_year"))
+    if plan_base is not None and plan_target is not None and plan_target <= plan_base:
+        raise CatalogError(path, f"target_year {plan_target} is not after base_year {plan_base}")
     indicators = indicator_by_code()
     targets: list[PlanTarget] = []
     seen: set[str] = set()
@@ -569,6 +584,12 @@ def load_plan_file(path: Path | str) -> Plan:
         target_value = _opt_float(item.get("target_value"))
         completion_value = _opt_float(item.get("completion_value"))
         row_no = _opt_int(item.get("row_no"))
+        base_year = _opt_int(item.get("base_year", plan_base))
+        target_year = _opt_int(item.get("target_year", plan_target))
+        if kind != "none" and target_year is None:
+            raise CatalogError(path, f"target kind {kind} needs a target_year", where)
+        if base_year is not None and target_year is not None and target_year <= base_year:
+            raise CatalogError(path, f"target_year {target_year} is not after base_year {base_year}", where)
         if source == "table" and row_no is None:
             raise CatalogError(path, "a table row needs row_no", where)
 
@@ -614,10 +635,10 @@ def load_plan_file(path: Path | str) -> Plan:
             source_ref=str(item["source_ref"]),
             row_no=row_no,
             category=category,
-            base_year=_opt_int(item.get("base_year", plan_base)),
+            base_year=base_year,
             base_raw=base_raw,
             base_value=base_value,
-            target_year=_opt_int(item.get("target_year", plan_target)),
+            target_year=target_year,
             target_raw=target_raw,
             target_value=target_value,
             target_kind=kind,
@@ -636,7 +657,7 @@ def load_plan_file(path: Path | str) -> Plan:
         source_table=str(data["source_table"]),
         base_year=plan_base,
         target_year=plan_target,
-        catalog_hash=hashlib.sha256(raw_bytes).hexdigest(),
+        catalog_hash=digest,
         path=str(path),
         lost_decimal_points=lost_decimal_points,
         targets=tuple(targets),
