@@ -35,6 +35,7 @@ _UNIT_LIKE = re.compile(
     r"[万亿千百十]*(?:[美港欧日澳台]?元|人民币|件|人次|人|户|项|个|家|笔|次|%|‰|吨|亩|平方米|公顷|分)(?:/[^/]{1,4})?"
 )
 _LEADING_NUMBERING = re.compile(r"^(?:\d{1,2}[.、]|[(][一二三四五六七八九十\d]{1,3}[)]|[一二三四五六七八九十]{1,3}、)")
+_TRAILING_PAREN = re.compile(r"(?<=.)\([^()]*\)$")
 _SUBTOTAL_PREFIX = re.compile(r"^(?:其中|含)[:：]?")
 
 
@@ -232,10 +233,12 @@ def is_blank(row: list[Cell]) -> bool:
 
 def is_footnote(row: list[Cell]) -> bool:
     """A line such as ``注：…``, ``数据来源：…``, ``说明：…``, ``*…``: the table has ended."""
-    values = distinct_values(row)
-    if not values:
+    first = next((c for c in row if c is not None), None)
+    if not isinstance(first, str):
         return False
-    first = squash(values[0])
+    first = squash(first)
+    if not first:
+        return False
     for prefix in _ordered_words("footnote_prefixes"):
         if first.startswith(prefix):
             rest = first[len(prefix):]
@@ -245,10 +248,12 @@ def is_footnote(row: list[Cell]) -> bool:
 
 
 def region_key(text: object) -> str:
-    """A region cell as a lookup key: spaces gone, ``其中：`` and list numbering dropped."""
+    """A region cell as a lookup key: spaces gone, ``其中：``, list numbering and a trailing note dropped."""
     s = squash(text)
     s = _SUBTOTAL_PREFIX.sub("", s)
     s = _LEADING_NUMBERING.sub("", s)
+    if s.endswith(")") and "(" in s[1:]:
+        s = _TRAILING_PAREN.sub("", s)  # 汕尾市（含深汕特别合作区）
     return s
 
 
@@ -492,22 +497,29 @@ class TidyLayout:
     name: str = "tidy_indicator"
 
 
+@cache
+def _tidy_roles() -> dict[str, str]:
+    """Header spelling (squashed, lower case) -> tidy column role; the first role listing it wins."""
+    roles: dict[str, str] = {}
+    for role, words in (vocabulary().get("tidy_columns") or {}).items():
+        for word in words:
+            roles.setdefault(squash(word).lower(), role)
+    return roles
+
+
 def find_tidy_layout(rows: list[list[Cell]]) -> TidyLayout | None:
     """The tidy long layout, when a header row names at least region, indicator and value."""
-    roles = {role: frozenset(squash(w).lower() for w in words)
-             for role, words in (vocabulary().get("tidy_columns") or {}).items()}
+    roles = _tidy_roles()
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         found: dict[str, int] = {}
         headers: dict[str, str] = {}
         for j, cell in enumerate(row):
-            if cell is None:
+            if not isinstance(cell, str):
                 continue
-            key = squash(cell).lower()
-            for role, words in roles.items():
-                if key in words and role not in found:
-                    found[role] = j
-                    headers[role] = display_text(cell)
-                    break
+            role = roles.get(squash(cell).lower())
+            if role and role not in found:
+                found[role] = j
+                headers[role] = display_text(cell)
         if {"region", "indicator", "value"} <= found.keys():
             titles = [" ".join(distinct_values(r)) for r in rows[:i] if not is_blank(r)]
             return TidyLayout(title_lines=titles, header_row=i, columns=found, headers=headers)

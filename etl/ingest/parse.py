@@ -449,14 +449,12 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
         period_start, period_end = period.period_start, period.period_end
 
     data: dict[str, list] = {c: [] for c in OBSERVATION_COLUMNS}
-    targets_by_year: dict[int, list[list[tuple[str, str]]]] = {}
+    targets_by_year: dict[int | None, list[list[tuple[str, str]]]] = {}
     for entry in entries:
         row_period = file_period if entry.year is None else Period(entry.year, "year", 12, True, str(entry.year))
-        targets = targets_by_year.get(row_period.year) if entry.year is not None else None
+        targets = targets_by_year.get(entry.year)
         if targets is None:
-            targets = [_targets(p, row_period) for p in plans]
-            if entry.year is not None:
-                targets_by_year[row_period.year] = targets
+            targets = targets_by_year[entry.year] = [_targets(p, row_period) for p in plans]
         end = row_period.period_end
         for plan, column_targets in zip(plans, targets, strict=True):
             column = plan.column

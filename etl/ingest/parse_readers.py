@@ -17,6 +17,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.etree import ElementTree as ET
 
 Cell = str | float | None
@@ -49,6 +50,7 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
+@lru_cache(maxsize=1 << 14)
 def _split_ref(ref: str) -> tuple[int, int]:
     m = _CELL_REF.fullmatch(ref.replace("$", ""))
     if not m:

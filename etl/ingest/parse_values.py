@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -18,6 +18,7 @@ import yaml
 VOCABULARY_PATH = Path(__file__).with_name("header_aliases.yaml")
 
 _SPACES = re.compile(r"\s+")
+_ASCII_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DIGITS_SPLIT_BY_SPACE = re.compile(r"[\d.,]\s+[\d.,]")
@@ -32,16 +33,28 @@ def vocabulary() -> dict:
         return yaml.safe_load(fh)
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_str(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+@lru_cache(maxsize=1 << 16)
+def _squash_str(text: str) -> str:
+    return _SPACES.sub("", _fold_str(text))
+
+
 def fold(text: object) -> str:
     """NFKC-fold (full-width digits, letters and punctuation to ASCII) and strip the ends."""
     if text is None:
         return ""
-    return unicodedata.normalize("NFKC", str(text)).strip()
+    return _fold_str(text if isinstance(text, str) else str(text))
 
 
 def squash(text: object) -> str:
     """Fold and remove every space: the key for names and headers."""
-    return _SPACES.sub("", fold(text))
+    if text is None:
+        return ""
+    return _squash_str(text if isinstance(text, str) else str(text))
 
 
 @cache
@@ -85,6 +98,10 @@ def parse_number(raw: object) -> CellValue:
     if isinstance(raw, (int, float)):
         if raw != raw:
             return MISSING
+        return CellValue(float(raw))
+    if raw is None:
+        return MISSING
+    if _ASCII_NUMBER.fullmatch(raw):
         return CellValue(float(raw))
     if is_missing(raw):
         return MISSING
