@@ -34,7 +34,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from etl import units
-from etl.warehouse import bulk_insert, read_frame, read_sql
+from etl.warehouse import bulk_insert, is_duckdb, read_frame, read_sql
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,18 @@ def _tidy_unit_factors(conn: Connection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["from_unit", "to_unit", "factor"])
 
 
+def fetch_frame(conn: Connection, sql: str) -> pd.DataFrame:
+    """A query's rows as a DataFrame, fast: DuckDB's native result, else plain tuples.
+
+    (``pandas.DataFrame(result.fetchall())`` probes every SQLAlchemy Row for attributes, which
+    costs seconds on tens of thousands of rows.)
+    """
+    if is_duckdb(conn):
+        return conn.connection.dbapi_connection.execute(sql).df()
+    result = conn.execute(text(sql))
+    return pd.DataFrame.from_records([tuple(row) for row in result], columns=list(result.keys()))
+
+
 def _drop_temp_tables(conn: Connection) -> None:
     for name in (*_TEMP_TABLES, "stg_indicator_inputs"):
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
@@ -124,7 +136,7 @@ def compute_indicator_values(conn: Connection) -> pd.DataFrame:
         bulk_insert(conn, "tmp_tidy_unit_factors", _tidy_unit_factors(conn))
         staging = read_sql("staging/stg_indicator_inputs.sql").strip().rstrip(";")
         conn.execute(text(f"CREATE TEMPORARY TABLE stg_indicator_inputs AS {staging}"))
-        frame = read_frame(conn, read_sql("marts/mart_indicator_values.sql").strip().rstrip(";"))
+        frame = fetch_frame(conn, read_sql("marts/mart_indicator_values.sql").strip().rstrip(";"))
     finally:
         _drop_temp_tables(conn)
     unit_by_indicator = dict(zip(indicators["indicator_code"], indicators["unit"], strict=True))
@@ -135,7 +147,8 @@ def compute_indicator_values(conn: Connection) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.date
-    frame["value"] = frame["value"].astype(float).map(lambda x: float(f"{x:.12g}"))
+    # 12 significant digits, as etl.units.convert: 17.000000000000004 -> 17.0
+    frame["value"] = [float(f"{x:.12g}") for x in frame["value"].astype(float).tolist()]
     is_level = frame["series_code"].str.startswith(LEVEL_PREFIX)
     frame["unit"] = frame["indicator_code"].map(unit_by_indicator)
     frame.loc[is_level, "unit"] = frame.loc[is_level, "indicator_code"].map(growth_measure)

@@ -88,48 +88,68 @@ def _unit_factor(indicator_unit: str | None, plan_unit: str) -> float | None:
         return None
 
 
-def _points(rows: pd.DataFrame | None, factor: float) -> list[Point]:
-    if rows is None or rows.empty:
-        return []
-    return [Point(period_end=pe, value=float(v) * factor, period_type=pt, key=idx)
-            for idx, pe, v, pt in zip(rows.index, rows["period_end"], rows["value"], rows["period_type"],
-                                      strict=True)]
+class _ValueIndex:
+    """The indicator values as plain lists, indexed by (series, region): cheap per-target lookups."""
+
+    def __init__(self, values: pd.DataFrame, wanted: set[tuple[str, str]]) -> None:
+        self.period_end = values["period_end"].tolist()
+        self.value = values["value"].astype(float).tolist()
+        self.period_type = values["period_type"].tolist()
+        self.value_source = values["value_source"].tolist()
+        self.inputs = values["inputs"].tolist()
+        self.rows: dict[tuple[str, str], list[int]] = {}
+        for position, key in enumerate(zip(values["series_code"].tolist(), values["region_code"].tolist(),
+                                           strict=True)):
+            if key in wanted:
+                self.rows.setdefault(key, []).append(position)
+        self._parsed: dict[int, list] = {}
+
+    def points(self, key: tuple[str, str], factor: float) -> list[Point]:
+        return sorted((Point(self.period_end[i], self.value[i] * factor, self.period_type[i], key=i)
+                       for i in self.rows.get(key, ())), key=lambda p: (p.period_end, not p.is_year))
+
+    def has(self, key: tuple[str, str]) -> bool:
+        return bool(self.rows.get(key))
+
+    def inputs_of(self, position: int) -> list:
+        if position not in self._parsed:
+            self._parsed[position] = json.loads(self.inputs[position])
+        return self._parsed[position]
 
 
-def _target_series(target, groups: dict[tuple[str, str], pd.DataFrame]) -> _Series:
+def _target_series(target, index: _ValueIndex) -> _Series:
     """Choose the series a target is judged on and express it in the plan's unit."""
     notes: list[str] = []
     kind = target.target_kind
     plan_unit = str(target.unit)
-    own = groups.get((target.indicator_code, target.region_code))
-    level = groups.get((LEVEL_PREFIX + str(target.indicator_code), target.region_code))
+    own = (str(target.indicator_code), str(target.region_code))
+    level = (LEVEL_PREFIX + str(target.indicator_code), str(target.region_code))
     base_value = _none(target.base_value)
     value_is_rate = False
     full_years_only = target.aggregation == "annual_flow"
     if kind == "avg_growth":
-        rates = own if own is not None and not own.empty else None
         is_rate_indicator = target.aggregation in ("growth", "rate") or target.indicator_unit == "%"
-        if is_rate_indicator and rates is not None:
-            value_is_rate, rows, factor = True, rates, 1.0
+        if is_rate_indicator and index.has(own):
+            value_is_rate, key, factor = True, own, 1.0
         elif is_rate_indicator:
             # the growth of the underlying measure; the plan's base is a rate, not a level
-            rows, factor, base_value = level, 1.0, None
+            key, factor, base_value = level, 1.0, None
             full_years_only = target.measure_basis == "flow"
         else:
-            rows = own
+            key = own
             factor = _unit_factor(target.indicator_unit, plan_unit)
             if factor is None:  # printed as '%': the plan's base is no level of the indicator
                 factor, base_value = 1.0, None
         return _Series(TargetSpec("avg_growth", _int(target.base_year), base_value, _int(target.target_year),
                                   _none(target.target_value), str(target.direction or "increase"),
-                                  value_is_rate, full_years_only), _points(rows, factor), notes)
+                                  value_is_rate, full_years_only), index.points(key, factor), notes)
     factor = _unit_factor(target.indicator_unit, plan_unit)
     if factor is None:
         notes.append(f"values in {target.indicator_unit} (not convertible to {plan_unit})")
         factor = 1.0
     spec = TargetSpec(str(kind), _int(target.base_year), base_value, _int(target.target_year),
                       _none(target.target_value), str(target.direction or "increase"), False, full_years_only)
-    return _Series(spec, _points(own, factor), notes)
+    return _Series(spec, index.points(own, factor), notes)
 
 
 def _int(value) -> int | None:
@@ -137,15 +157,13 @@ def _int(value) -> int | None:
     return None if value is None else int(value)
 
 
-def _lineage(keys: Iterable, values: pd.DataFrame, parsed: dict[int, list]) -> str:
+def _lineage(keys: Iterable, index: _ValueIndex) -> str:
     used: list = []
     seen: set[str] = set()
     for key in keys:
         if key is None:
             continue
-        if key not in parsed:
-            parsed[key] = json.loads(values.at[key, "inputs"])
-        for item in parsed[key]:
+        for item in index.inputs_of(key):
             marker = json.dumps(item, sort_keys=True, ensure_ascii=False)
             if marker not in seen:
                 seen.add(marker)
@@ -159,17 +177,26 @@ def _round(value: float | None) -> float | None:
     return float(f"{value:.12g}")
 
 
-def compute_progress(targets: pd.DataFrame, values: pd.DataFrame, as_of_dates: Iterable[date],
+def value_index(values: pd.DataFrame, targets: pd.DataFrame) -> _ValueIndex:
+    """Index the values the targets need (their indicator, or its level series, in the plan's region)."""
+    wanted = set()
+    for code, region in zip(targets["indicator_code"].astype(str), targets["region_code"].astype(str),
+                            strict=True):
+        wanted.update({(code, region), (LEVEL_PREFIX + code, region)})
+    return _ValueIndex(values, wanted)
+
+
+def compute_progress(targets: pd.DataFrame, values: pd.DataFrame | _ValueIndex, as_of_dates: Iterable[date],
                      thresholds: Thresholds | None = None, computed_at: datetime | None = None) -> pd.DataFrame:
     """``mart_progress`` rows for every target × as-of date, from in-memory values (no database)."""
     thresholds = thresholds or load_thresholds()
     computed_at = computed_at or datetime.now(UTC).replace(tzinfo=None)
     as_of_dates = sorted({month_end(d) for d in as_of_dates})
-    groups = {key: frame for key, frame in values.groupby(["series_code", "region_code"], sort=False)}
-    parsed: dict[int, list] = {}
+    if not isinstance(values, _ValueIndex):
+        values = value_index(values, targets)
     rows: list[dict] = []
     for target in targets.itertuples(index=False):
-        series = _target_series(target, groups)
+        series = _target_series(target, values)
         for as_of in as_of_dates:
             result = evaluate_target(series.spec, series.points, as_of, thresholds)
             latest_key = result.points_used[-1] if result.points_used else None
@@ -205,8 +232,8 @@ def compute_progress(targets: pd.DataFrame, values: pd.DataFrame, as_of_dates: I
                 "projected_meets": result.projected_meets,
                 "verdict": result.verdict,
                 "yearly_path": json.dumps(result.yearly_path, ensure_ascii=False),
-                "value_source": None if latest_key is None else values.at[latest_key, "value_source"],
-                "observations_used": _lineage(result.points_used, values, parsed),
+                "value_source": None if latest_key is None else values.value_source[latest_key],
+                "observations_used": _lineage(result.points_used, values),
                 "note": "; ".join(notes) or None,
                 "computed_at": computed_at,
                 "observed_growth": _round(result.observed_growth),
@@ -278,9 +305,9 @@ def refresh_marts(engine: Engine, as_of: date | str | None = None) -> int:
         if as_of is None:
             last = max(values["period_end"]) if not values.empty else month_end(date.today())
             last = month_end(last)
-            frames = []
+            frames, index = [], value_index(values, targets)
             for plan_id, months in _plan_months(targets, last).items():
-                frames.append(compute_progress(targets[targets["plan_id"] == plan_id], values, months,
+                frames.append(compute_progress(targets[targets["plan_id"] == plan_id], index, months,
                                                thresholds, computed_at))
             progress = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PROGRESS_COLUMNS)
             conn.execute(text("DELETE FROM mart_progress"))
