@@ -33,6 +33,7 @@ class RenderedFiles:
 
     html: str                      # standalone: charts as data: URIs
     email_html: str                # charts as cid: references
+    text: str                      # the plain-text alternative of the e-mail
     pdf: bytes
     xlsx: bytes
     charts: dict[str, bytes]
@@ -75,6 +76,12 @@ def _now(tz: str) -> datetime:
     return datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
 
 
+def _utc_offset(moment: datetime) -> str:
+    """'+08:00' for a naive local time in the configured zone."""
+    offset = moment.replace(tzinfo=ZoneInfo(get_settings().timezone)).strftime("%z") or "+0000"
+    return f"{offset[:3]}:{offset[3:]}"
+
+
 def subject_line(view: dict[str, Any]) -> str:
     if view["lang"] == "en":
         return f"[{view['kind_title']}] {view['plan_name']} - {view['period_title']}" + (
@@ -88,7 +95,7 @@ def render_files(inputs: dict[str, Any], period: ReportPeriod, lang: str, genera
     """Charts once, then the standalone HTML, the e-mail HTML, the PDF and the XLSX."""
     from etl.reports.charts import render_chart
     from etl.reports.context import build_view
-    from etl.reports.render import cid_source, data_uri_source, render_html, render_pdf, render_xlsx
+    from etl.reports.render import cid_source, data_uri_source, render_html, render_pdf, render_text, render_xlsx
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -99,14 +106,16 @@ def render_files(inputs: dict[str, Any], period: ReportPeriod, lang: str, genera
     start = time.perf_counter()
     html = render_html(view, data_uri_source(charts))
     email_html = render_html(view, cid_source())
+    plain = render_text(view)
     timings["html"] = time.perf_counter() - start
     start = time.perf_counter()
-    pdf = render_pdf(html, generated_at)
+    pdf = render_pdf(render_html(view, data_uri_source(charts), for_print=True), generated_at,
+                     _utc_offset(generated_at))
     timings["pdf"] = time.perf_counter() - start
     start = time.perf_counter()
     xlsx = render_xlsx(view, inputs, generated_at)
     timings["xlsx"] = time.perf_counter() - start
-    return RenderedFiles(html, email_html, pdf, xlsx, charts, timings), view
+    return RenderedFiles(html, email_html, plain, pdf, xlsx, charts, timings), view
 
 
 def _archive_row(engine: Engine, where: str, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -120,6 +129,7 @@ def _write_archive_files(directory: Path, files: RenderedFiles, inputs: dict[str
     (directory / "charts").mkdir(exist_ok=True)
     (directory / "report.html").write_text(files.html, encoding="utf-8")
     (directory / "email.html").write_text(files.email_html, encoding="utf-8")
+    (directory / "email.txt").write_text(files.text, encoding="utf-8")
     (directory / "report.pdf").write_bytes(files.pdf)
     (directory / "report.xlsx").write_bytes(files.xlsx)
     (directory / "inputs.json").write_text(canonical_json(inputs), encoding="utf-8")

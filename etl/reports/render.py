@@ -24,8 +24,7 @@ FONT_STACK = "'WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC','Noto Sans C
 STYLES: dict[str, str | Callable[..., str]] = {
     "body": "margin:0;padding:0;background:#f2f2f2;",
     "page": (f"max-width:680px;margin:0 auto;background:#ffffff;padding:16px 14px;font-family:{FONT_STACK};"
-             "color:#1a1a1a;font-size:15px;line-height:1.6;box-sizing:border-box;overflow-wrap:anywhere;"
-             "word-break:break-word;"),
+             "color:#1a1a1a;font-size:15px;line-height:1.6;box-sizing:border-box;overflow-wrap:anywhere;"),
     "kicker": "font-size:13px;color:#8b1a1a;font-weight:bold;letter-spacing:1px;",
     "h1": "font-size:21px;line-height:1.35;margin:4px 0 2px 0;color:#111111;",
     "subtitle": "font-size:14px;color:#444444;margin:0 0 10px 0;",
@@ -46,12 +45,15 @@ STYLES: dict[str, str | Callable[..., str]] = {
     "li": "margin:3px 0;",
     "li_small": "margin:3px 0;font-size:13px;",
     "scroll": "width:100%;overflow-x:auto;-webkit-overflow-scrolling:touch;",
+    "scroll_print": "width:100%;",
     "ind_table": "border-collapse:collapse;width:100%;min-width:600px;font-size:12px;line-height:1.4;",
     "th": ("padding:5px 4px;border-bottom:2px solid #333333;text-align:right;font-weight:bold;"
            "white-space:nowrap;background:#f5f5f5;"),
+    "th_center": ("padding:5px 4px;border-bottom:2px solid #333333;text-align:center;font-weight:bold;"
+                  "white-space:nowrap;background:#f5f5f5;"),
     "th_left": "padding:5px 4px;border-bottom:2px solid #333333;text-align:left;background:#f5f5f5;",
     "category": "padding:6px 4px 3px 4px;font-weight:bold;color:#8b1a1a;border-bottom:1px solid #999999;",
-    "td_name": "padding:5px 4px;border-bottom:1px solid #e0e0e0;text-align:left;vertical-align:top;min-width:9em;",
+    "td_name": "padding:5px 4px;border-bottom:1px solid #e0e0e0;text-align:left;vertical-align:top;min-width:8em;",
     "td": "padding:5px 4px;border-bottom:1px solid #e0e0e0;text-align:right;vertical-align:top;white-space:nowrap;",
     "small": "font-size:11px;color:#666666;",
     "card": "margin:10px 0 16px 0;padding:8px 0 4px 0;border-top:1px solid #e0e0e0;page-break-inside:avoid;",
@@ -111,14 +113,32 @@ def template_name(kind: str) -> str:
     return {"monthly": "monthly.html", "quarterly": "quarterly.html", "annual": "annual.html"}[kind]
 
 
-def render_html(view: dict[str, Any], image_src: Callable[[str], str]) -> str:
-    """The report's HTML; ``image_src(chart_id)`` gives a ``cid:`` or ``data:`` URL."""
+def render_html(view: dict[str, Any], image_src: Callable[[str], str], for_print: bool = False) -> str:
+    """The report's HTML; ``image_src(chart_id)`` gives a ``cid:`` or ``data:`` URL. ``for_print``
+    drops the screen-only scrolling of the wide table (the PDF gets the whole table)."""
     env = template_environment()
     lang = view["lang"]
     columns = 7 if view["kind"] == "monthly" or (view["kind"] == "annual" and view["closed"]) else 8
     return env.get_template(template_name(view["kind"])).render(
         **view, t=lambda key, **fmt: label(lang, key, **fmt), image_src=image_src, print_css=Markup(PRINT_CSS),
-        table_columns=columns)
+        table_columns=columns, for_print=for_print)
+
+
+def render_text(view: dict[str, Any]) -> str:
+    """The plain-text part of the e-mail: header, summary and one sentence per indicator."""
+    lang = view["lang"]
+    lines = [f"{view['plan_name']}", f"{view['period_title']} {view['kind_title']}{view['revision_note']}", ""]
+    for key, value in (("region", view["region_name"]), ("as_of", view["as_of"]), ("data_as_of", view["data_as_of"]),
+                       ("generated_at", view["generated_at"])):
+        lines.append(f"{label(lang, key)}: {value}")
+    if view["sample_data"]:
+        lines += ["", label(lang, "sample")]
+    lines += ["", label(lang, "summary"), view["summary_sentence"], ""]
+    for indicator in view["indicators"]:
+        lines.append(f"- [{indicator['status']}] {indicator['sentence']}")
+    lines += ["", "完整报告见附件（PDF、XLSX）。" if lang == "zh" else "The full report is attached (PDF, XLSX).",
+              label(lang, "footer")]
+    return "\n".join(lines) + "\n"
 
 
 def data_uri_source(charts: dict[str, bytes]) -> Callable[[str], str]:
@@ -130,15 +150,16 @@ def cid_source(domain: str = "ipstats") -> Callable[[str], str]:
     return lambda chart: f"cid:{chart}@{domain}"
 
 
-def render_pdf(html: str, generated_at: datetime) -> bytes:
+def render_pdf(html: str, generated_at: datetime, utc_offset: str = "+08:00") -> bytes:
     """PDF through WeasyPrint; the creation date is the report's generation time, so the bytes
     depend on the inputs only."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=str(TEMPLATES_DIR)).render()
-    document.metadata.created = generated_at.isoformat(timespec="seconds")
-    document.metadata.modified = generated_at.isoformat(timespec="seconds")
-    return document.write_pdf(uncompressed_pdf=False)
+    stamp = generated_at.replace(tzinfo=None).isoformat(timespec="seconds") + utc_offset
+    document.metadata.created = stamp
+    document.metadata.modified = stamp
+    return document.write_pdf()
 
 
 def render_xlsx(view: dict[str, Any], inputs: dict[str, Any], generated_at: datetime) -> bytes:

@@ -1,0 +1,81 @@
+"""Every plan's reports for the periods that are due: the one function the report DAG, the CLI's
+``--all`` and the benchmark call."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from etl.config import get_settings
+from etl.reports.archive import RenderedReport, render_report
+from etl.reports.delivery import DeliveryFailed, deliver, deliver_pending
+from etl.reports.periods import ReportPeriod, due_periods, parse_period
+from etl.reports.recipients import RecipientsConfig, load_recipients
+from etl.warehouse import read_frame
+
+log = logging.getLogger(__name__)
+
+
+def reportable_plans(engine: Engine) -> list[tuple[str, str]]:
+    """(plan_id, region_code) of every plan with at least one target."""
+    with engine.connect() as conn:
+        frame = read_frame(conn, "SELECT p.plan_id, p.region_code FROM plan_plans p WHERE EXISTS "
+                                 "(SELECT 1 FROM plan_targets t WHERE t.plan_id = p.plan_id) ORDER BY p.plan_id")
+    return [(str(a), str(b)) for a, b in frame.itertuples(index=False)]
+
+
+def render_period(engine: Engine, period: str | ReportPeriod, out_dir: Path | str | None = None,
+                  recipients: RecipientsConfig | None = None, langs: list[str] | None = None
+                  ) -> list[RenderedReport]:
+    """Every plan's report for ``period``: Chinese always, English too where a recipient reads it
+    (or the languages given)."""
+    report_period = period if isinstance(period, ReportPeriod) else parse_period(period)
+    reports = []
+    for plan_id, region in reportable_plans(engine):
+        wanted = langs or sorted({"zh", *(recipients.languages_for(plan_id, region) if recipients else [])},
+                                 key=("zh", "en").index)
+        for lang in wanted:
+            reports.append(render_report(engine, plan_id, report_period, lang=lang, out_dir=out_dir))
+    return reports
+
+
+def run_due_reports(engine: Engine, today: date | None = None, periods: list[str] | None = None,
+                    send: bool = True, out_dir: Path | str | None = None) -> dict[str, Any]:
+    """Render and send every plan's report for each due period (by default those due on ``today``,
+    Asia/Shanghai), then send whatever is still pending from earlier runs. Everything is
+    rendered and archived before a delivery failure is raised."""
+    settings = get_settings()
+    today = today or datetime.now(ZoneInfo(settings.timezone)).date()
+    chosen = [parse_period(p) for p in periods] if periods else due_periods(today)
+    recipients = load_recipients() if send else None
+    summary: dict[str, Any] = {"periods": [p.label for p in chosen], "reports": [], "deliveries": [], "failures": []}
+    started = time.perf_counter()
+    for period in chosen:
+        for report in render_period(engine, period, out_dir=out_dir, recipients=recipients):
+            summary["reports"].append({"archive_id": report.archive_id, "reused": report.reused_archive,
+                                       "fingerprint": report.fingerprint[:16]})
+            if not send:
+                continue
+            try:
+                result = deliver(engine, report, recipients=recipients)
+                summary["deliveries"].append({"archive_id": report.archive_id, "status": result.status})
+            except DeliveryFailed as exc:
+                summary["failures"].append(str(exc))
+    if send:
+        try:
+            for result in deliver_pending(engine, recipients=recipients):
+                summary["deliveries"].append({"delivery_id": result.delivery_id, "status": "sent (pending)"})
+        except DeliveryFailed as exc:
+            summary["failures"].append(str(exc))
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    log.info("reports: %s", summary)
+    if summary["failures"]:
+        raise DeliveryFailed(f"{len(summary['failures'])} delivery failure(s); they stay pending: "
+                             + " | ".join(summary["failures"]))
+    return summary
