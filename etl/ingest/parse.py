@@ -250,7 +250,7 @@ def _file_period(name: str, title_lines: list[str], header_texts: list[str], req
 
 
 def _source_kind(name: str, title: str, codes: list[str], notes: list[str]) -> str:
-    measures = catalog.measure_by_code()
+    measures = _measures()
     counts = Counter(measures[c].source_kind for c in codes)
     if len(counts) == 1:
         return next(iter(counts))
@@ -262,6 +262,17 @@ def _source_kind(name: str, title: str, codes: list[str], notes: list[str]) -> s
 
 
 _INT_COLUMNS = {"source_row", "year"}
+
+
+@cache
+@cache
+def _measures() -> dict[str, catalog.Measure]:
+    return catalog.measure_by_code()
+
+
+@cache
+def _regions() -> dict[str, catalog.Region]:
+    return catalog.region_by_code()
 
 
 @cache
@@ -284,10 +295,11 @@ class _ColumnPlan:
     basis: str                    # measure basis: flow | stock | rate
     from_unit: str | None
     problem: str | None
+    factor: float = 1.0           # from_unit -> canonical unit
 
 
 def _plan_column(column: Column, notes: list[str]) -> _ColumnPlan:
-    measure = catalog.measure_by_code()[column.measure_code]
+    measure = _measures()[column.measure_code]
     canonical = measure.canonical_unit
     plan = _ColumnPlan(column, canonical, measure.basis, None, column.problem)
     if plan.problem:
@@ -300,6 +312,7 @@ def _plan_column(column: Column, notes: list[str]) -> _ColumnPlan:
             return plan
         if stated.family == units.parse_unit(canonical).family:
             plan.from_unit = stated.base
+            plan.factor = units.convert(1.0, stated.base, canonical)
             return plan
         if column.unit_source != "title":
             plan.problem = (f"unit {column.unit!r} (from the {column.unit_source}) cannot be converted to "
@@ -354,7 +367,7 @@ class _Entry:
 
 def _resolve_context_totals(entries: list[_Entry], pending: list[_Entry]) -> dict[int, str | None]:
     """Codes for 合计/总计/全市 rows: the city when every other row is one of its districts."""
-    by_code = catalog.region_by_code()
+    by_code = _regions()
     levels = {by_code[e.code].level for e in entries if e.code}
     parents = {by_code[e.code].parent_code for e in entries if e.code}
     city = None
@@ -448,7 +461,7 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
         file_period = period
         period_start, period_end = period.period_start, period.period_end
 
-    data: dict[str, list] = {c: [] for c in OBSERVATION_COLUMNS}
+    records: list[tuple] = []
     targets_by_year: dict[int | None, list[list[tuple[str, str]]]] = {}
     for entry in entries:
         row_period = file_period if entry.year is None else Period(entry.year, "year", 12, True, str(entry.year))
@@ -474,19 +487,13 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
                                              f"a percentage in a column of {plan.canonical_unit}"))
                 continue
             value = parsed.value
-            if plan.from_unit != plan.canonical_unit:
-                value = units.convert(value, plan.from_unit, plan.canonical_unit)
+            if plan.factor != 1.0:
+                value = float(f"{value * plan.factor:.12g}")  # as units.convert: no binary noise
             for period_type, basis in column_targets:
-                data["region_code"].append(entry.code)
-                data["measure_code"].append(column.measure_code)
-                data["period_end"].append(end)
-                data["period_type"].append(period_type)
-                data["basis"].append(basis)
-                data["value"].append(value)
-                data["unit"].append(plan.canonical_unit)
-                data["source_row"].append(entry.row_no)
-                data["source_column"].append(column.header)
-    observations = pd.DataFrame(data)
+                records.append((entry.code, column.measure_code, end, period_type, basis, value,
+                                plan.canonical_unit, entry.row_no, column.header))
+    observations = pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS)) if records else \
+        _empty_frame(OBSERVATION_COLUMNS)
     observations["value"] = observations["value"].astype("float64")
     observations["source_row"] = observations["source_row"].astype("int64")
     title = " | ".join(layout.title_lines)
