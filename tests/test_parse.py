@@ -611,3 +611,93 @@ def test_parsed_file_contract(tmp_path: Path) -> None:
     assert all(isinstance(d, date) for d in parsed.observations["period_end"])
     assert list(parsed.indicator_values.columns) == ["region_code", "indicator_code", "year", "value", "unit",
                                                      "source_row"]
+
+
+# ----------------------------------------------------------------------------- more layout cases
+
+
+def test_city_total_word_outside_a_district_table_is_rejected(tmp_path: Path) -> None:
+    rows = [["地区", "发明专利授权量"], ["广州", 8000], ["惠城区", 500], ["全市", 9000]]
+    parsed = parse_file(write_csv(tmp_path, "patent_2024-06.csv", rows))
+    assert set(parsed.observations["region_code"]) == {GUANGZHOU, "441302"}
+    [rejection] = parsed.rejections
+    assert (rejection.row_no, rejection.raw_value) == (4, "全市")
+    assert "names no region" in rejection.reason
+
+
+def test_two_columns_for_one_measure_are_ambiguous(tmp_path: Path) -> None:
+    rows = [["地区", "有效发明专利量", "发明专利有效量", "发明专利授权量"], ["广州", 1, 2, 3]]
+    parsed = parse_file(write_csv(tmp_path, "patent_2024-06.csv", rows))
+    assert parsed.observations["measure_code"].tolist() == ["patent_invention_grants"]
+    assert [r.column_name for r in parsed.rejections] == ["有效发明专利量", "发明专利有效量"]
+    assert all("ambiguous header" in r.reason for r in parsed.rejections)
+
+
+def test_exact_header_beats_sub_header_alone(tmp_path: Path) -> None:
+    rows = [["2024年第一季度质押融资"], ["地区", "专利权质押", None, "质押项目数"],
+            [None, "金额（万元）", "项目数", None], ["广州", 100, 3, 7]]
+    parsed = parse_file(write_csv(tmp_path, "pledge.csv", rows))
+    assert value_of(parsed, GUANGZHOU, "pledge_projects") == 7
+    assert value_of(parsed, GUANGZHOU, "pledge_amount_patent") == 100
+    assert "more exactly" in parsed.rejections[0].reason
+
+
+def test_unit_row_with_unit_label_in_the_region_column(tmp_path: Path) -> None:
+    rows = [["2024年全省常住人口"], ["地区", "常住人口", "市场主体数"], ["单位", "万人", "万户"],
+            ["广州", 1882.7, "３２０．５"]]
+    parsed = parse_file(write_xlsx(tmp_path, "ref.xlsx", rows))
+    assert value_of(parsed, GUANGZHOU, "population") == 1882.7
+    assert value_of(parsed, GUANGZHOU, "market_entities") == 3205000
+
+
+def test_population_without_unit_is_rejected(tmp_path: Path) -> None:
+    rows = [["地区", "常住人口"], ["广州", 1882.7]]
+    parsed = parse_file(write_csv(tmp_path, "人口2024年.csv", rows))
+    assert parsed.observations.empty
+    assert "no unit stated for population" in parsed.rejections[0].reason
+
+
+def test_title_unit_applies_only_to_columns_of_its_kind(tmp_path: Path) -> None:
+    rows = [["2024年上半年质押融资（单位：亿元）"], ["地区", "知识产权质押融资金额", "质押项目数"], ["广州", 1.5, 12]]
+    parsed = parse_file(write_csv(tmp_path, "pledge.csv", rows))
+    assert value_of(parsed, GUANGZHOU, "pledge_amount_total") == 15000
+    assert value_of(parsed, GUANGZHOU, "pledge_projects") == 12
+
+
+def test_mixed_kinds_take_the_kind_named_in_the_title(tmp_path: Path) -> None:
+    rows = [["2024年1-6月全省商标主要指标"], ["地区", "商标申请量", "有效注册商标量", "发明专利授权量"],
+            ["广州", 1, 2, 3]]
+    parsed = parse_file(write_csv(tmp_path, "x.csv", rows))
+    assert parsed.source_kind == "trademark"
+    assert len(parsed.observations) == 3
+    assert any("several source kinds" in n for n in parsed.notes)
+
+
+def test_first_sheet_empty_reads_the_next(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "说明"
+    sheet = workbook.create_sheet("数据")
+    for row in [["2024年6月专利"], ["地区", "发明专利授权量"], ["广州", 8000]]:
+        sheet.append(row)
+    workbook.save(tmp_path / "two_sheets.xlsx")
+    parsed = parse_file(tmp_path / "two_sheets.xlsx")
+    assert parsed.sheet == "数据"
+    assert value_of(parsed, GUANGZHOU, "patent_invention_grants") == 8000
+
+
+def test_no_data_rows_is_quarantined(tmp_path: Path) -> None:
+    rows = [["2024年6月专利"], ["地区", "发明专利授权量"], ["注：本月无数据"]]
+    with pytest.raises(FileQuarantined, match="no data rows"):
+        parse_file(write_csv(tmp_path, "p.csv", rows))
+
+
+def test_rejections_name_file_row_column_and_value(tmp_path: Path) -> None:
+    rows = [["2024年6月专利"], ["地区", "发明专利授权量", "有效发明专利量"],
+            ["广州", "abc", "12,34"], ["未知市", 1, 2], [None, 5, 6]]
+    parsed = parse_file(write_csv(tmp_path, "p.csv", rows))
+    assert [(r.row_no, r.column_name, r.raw_value) for r in parsed.rejections] == [
+        (3, "发明专利授权量", "abc"), (3, "有效发明专利量", "12,34"), (4, "地区", "未知市"), (5, "地区", "")]
+    for r in parsed.rejections:
+        assert r.reason.startswith(f"p.csv: row {r.row_no}, column '{r.column_name}', value '{r.raw_value}': ")

@@ -182,6 +182,7 @@ def parse_file(path: Path | str, original_name: str | None = None) -> ParsedFile
             parsed = _parse_wide(name, grid, layouts.find_wide_layout(rows))
     except LayoutError as exc:
         raise FileQuarantined(str(exc), name) from exc
+    parsed.rejections.sort(key=lambda r: r.row_no or 0)  # stable: columns stay in order within a row
     parsed.notes = grid.notes + parsed.notes
     parsed.encoding = grid.encoding
     parsed.sheet = grid.sheet
