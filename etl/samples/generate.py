@@ -148,7 +148,7 @@ def _cell(value: float | None, measure: str, unit: str, style: dict, fmt: str, r
     """One value cell, presented per the file's number style (never a space inside a number)."""
     if value is None:
         return style["missing"] or None
-    if value == 0 and style["zero_as_missing"] and measure not in L.STOCKS | {"case_court_acceptance_rate"}:
+    if value == 0 and style["zero_as_missing"] and measure != "case_court_acceptance_rate":
         return style["missing"] or None
     number = _scaled(value, measure, unit)
     if unit in ("万人",):

@@ -148,7 +148,13 @@ SHARE_TRENDS: dict[str, dict[str, float]] = {
 SHARE_FACTORS: dict[str, dict[str, float]] = {
     "patent_invention_grants": {"441300": 0.65},
     "patent_invention_applications": {"441300": 0.7},
+    # regions lacking a figure: no geographical-indication trademarks in the most urban cities, no
+    # first-instance IP civil court in 汕尾 and 云浮 (their rows print a missing marker)
+    "tm_gi": {"440300": 0.0, "441900": 0.0, "442000": 0.0, "440400": 0.0},
+    "case_court_civil_closed": {"441500": 0.0, "445300": 0.0},
 }
+# Cities without the rate (no court of their own for IP cases): missing, never zero.
+RATE_MISSING: dict[str, tuple[str, ...]] = {"case_court_acceptance_rate": ("441500", "445300")}
 
 MEASURE_GROUP: dict[str, str] = {
     "patent_invention_applications": "innov", "patent_invention_grants": "innov",

@@ -260,6 +260,9 @@ class _Builder:
         for y in self.years:
             table[PROVINCE][y] = round(province_path(measure, y), 1)
         for c in self.cities:
+            if c in P.RATE_MISSING.get(measure, ()):
+                table[c] = dict.fromkeys(self.years)
+                continue
             pinned = P.RATE_PINS.get((c, measure), {})
             offset = rng_for(self.seed, "rate", measure, c).uniform(-4.0, 3.0)
             table[c] = {}
@@ -364,6 +367,9 @@ class _Builder:
             if measure in RATE_MEASURES:
                 for code, by_year in table.items():
                     for y in self.years[1:]:
+                        if by_year[y] is None:
+                            out.setdefault(code, {})[y] = [None] * 12
+                            continue
                         half = round(by_year[y] + rng_for(self.seed, "h1", measure, code, y).uniform(-1.2, 0.4), 1)
                         out.setdefault(code, {})[y] = [None] * 5 + [half] + [None] * 5 + [by_year[y]]
             else:
