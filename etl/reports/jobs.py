@@ -79,3 +79,28 @@ def run_due_reports(engine: Engine, today: date | None = None, periods: list[str
         raise DeliveryFailed(f"{len(summary['failures'])} delivery failure(s); they stay pending: "
                              + " | ".join(summary["failures"]))
     return summary
+
+
+def send_archived(engine: Engine, archive_ids: list[str], recipients: RecipientsConfig | None = None
+                  ) -> dict[str, Any]:
+    """Deliver archived reports (once per version) and then everything still pending; raises
+    DeliveryFailed at the end when anything failed, so a task retries."""
+    from etl.reports.archive import archived_report
+
+    recipients = recipients or load_recipients()
+    summary: dict[str, Any] = {"sent": [], "already_sent": [], "no_recipients": [], "failures": []}
+    for archive_id in archive_ids:
+        try:
+            result = deliver(engine, archived_report(engine, archive_id), recipients=recipients)
+            summary.setdefault(result.status, []).append(archive_id)
+        except DeliveryFailed as exc:
+            summary["failures"].append(str(exc))
+    try:
+        summary["sent"] += [result.delivery_id for result in deliver_pending(engine, recipients=recipients)]
+    except DeliveryFailed as exc:
+        summary["failures"].append(str(exc))
+    log.info("report deliveries: %s", summary)
+    if summary["failures"]:
+        raise DeliveryFailed(f"{len(summary['failures'])} delivery failure(s), left pending for the next run: "
+                             + " | ".join(summary["failures"]))
+    return summary
