@@ -701,3 +701,23 @@ def test_rejections_name_file_row_column_and_value(tmp_path: Path) -> None:
         (3, "发明专利授权量", "abc"), (3, "有效发明专利量", "12,34"), (4, "地区", "未知市"), (5, "地区", "")]
     for r in parsed.rejections:
         assert r.reason.startswith(f"p.csv: row {r.row_no}, column '{r.column_name}', value '{r.raw_value}': ")
+
+
+def test_unit_row_with_missing_markers_and_title_with_two_units(tmp_path: Path) -> None:
+    rows = [["2024年第一季度质押融资"], ["单位：万元、项"], ["地区", "专利权质押金额", "质押项目数", "一审服判息诉率"],
+            [None, "亿元", "-", "—"], ["广州", 1.5, 12, 90]]
+    parsed = parse_file(write_csv(tmp_path, "pledge.csv", rows))
+    assert value_of(parsed, GUANGZHOU, "pledge_amount_patent") == 15000
+    assert value_of(parsed, GUANGZHOU, "pledge_projects") == 12
+    assert value_of(parsed, GUANGZHOU, "case_court_acceptance_rate") == 90
+    rows = [["2024年第一季度质押融资（单位：万元、项）"], ["地区", "专利权质押金额", "质押项目数"], ["广州", 1.5, 12]]
+    parsed = parse_file(write_csv(tmp_path, "pledge2.csv", rows))
+    assert value_of(parsed, GUANGZHOU, "pledge_amount_patent") == 1.5
+    assert value_of(parsed, GUANGZHOU, "pledge_projects") == 12
+
+
+def test_district_table_with_the_city_row_and_a_total(tmp_path: Path) -> None:
+    rows = [["2024年6月惠州专利"], ["地区", "发明专利授权量"], ["惠州市", 1000], ["惠城区", 500], ["合计", 1000]]
+    parsed = parse_file(write_csv(tmp_path, "p.csv", rows))
+    assert parsed.observations["region_code"].tolist() == ["441302"]
+    assert [r.row_no for r in parsed.rejections] == [3, 5]

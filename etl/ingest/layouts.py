@@ -26,6 +26,8 @@ from etl.ingest.parse_values import fold, is_missing, parse_number, squash, voca
 HEADER_SCAN_ROWS = 15
 _PAREN = re.compile(r"\(([^()]*)\)")
 _TITLE_UNIT = re.compile(r"(?:计量)?单位[:：]?\s*([^\s,;，；:：()（）]+)")
+_TITLE_UNITS = re.compile(r"(?:计量)?单位[:：]\s*([^\s;；:：()（）]+)")
+_UNIT_LIST_SEPARATORS = re.compile(r"[、,，/和及]")
 _HEADER_PERIOD = re.compile(
     r"(?:(?P<year>(?:19|20)\d{2})年?(?:度)?)?"
     r"(?:\d{1,2}[-—–~～至到]\d{1,2}月(?:份)?|\d{1,2}月(?:份)?|[上下]半年|第?[一二三四1-4]季度|前[一二三四]季度|全年)"
@@ -110,6 +112,8 @@ def analyse_header(text: str) -> HeaderPart:
     if not s:
         return HeaderPart(raw=raw, name="")
     ignored = any(word in s for word in _word_set("ignore_header_words"))
+    if is_unit_like(s) and not ignored:
+        return HeaderPart(raw=raw, name="", unit=unit_text(s))  # a unit alone: 件, （万元）, 单位：亿元
     unit = None
     single = None
     single_markers = dict(_single_period_markers())
@@ -258,11 +262,18 @@ def region_key(text: object) -> str:
 
 
 def title_unit(lines: list[str]) -> str | None:
+    """The unit (or units, ``件、万元``) of a title line ``单位：…``, as printed."""
     for line in lines:
-        m = _TITLE_UNIT.search(squash(line))
+        text = squash(line)
+        m = _TITLE_UNITS.search(text) or _TITLE_UNIT.search(text)
         if m:
             return m.group(1)
     return None
+
+
+def split_units(text: str) -> list[str]:
+    """``件、万元`` -> [``件``, ``万元``] (a title line may state one unit per kind of column)."""
+    return [u for u in _UNIT_LIST_SEPARATORS.split(text) if u]
 
 
 # ----------------------------------------------------------------------------- wide layout
@@ -352,7 +363,7 @@ def _is_unit_row(row: list[Cell], region_col: int) -> bool:
             if text and not text.startswith(("单位", "计量单位")):
                 return False
             continue
-        if not text:
+        if not text or is_missing(text):
             continue
         if not is_unit_like(text):
             return False
@@ -449,7 +460,7 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
         stated = (bottom.unit if bottom else None) or (top.unit if top else None)
         if stated:
             column.unit, column.unit_source = stated, "header"
-        elif unit_row is not None and _cell(rows[unit_row], j) is not None:
+        elif unit_row is not None and not is_missing(_cell(rows[unit_row], j)):
             column.unit, column.unit_source = unit_text(str(_cell(rows[unit_row], j))), "unit row"
         elif stated_title_unit:
             column.unit, column.unit_source = stated_title_unit, "title"

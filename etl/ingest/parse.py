@@ -305,20 +305,32 @@ def _plan_column(column: Column, notes: list[str]) -> _ColumnPlan:
     plan = _ColumnPlan(column, canonical, measure.basis, None, column.problem)
     if plan.problem:
         return plan
-    if column.unit:
+    if column.unit and column.unit_source == "title":
+        # a table-wide unit applies to the columns of its kind of unit only
+        candidates = layouts.split_units(column.unit)
+        known = [units.parse_unit(u) for u in candidates if units.is_known_unit(u)]
+        family = units.parse_unit(canonical).family
+        matching = [u for u in known if u.family == family]
+        if matching:
+            plan.from_unit = matching[0].base
+            plan.factor = units.convert(1.0, matching[0].base, canonical)
+            return plan
+        if len(known) < len(candidates):
+            plan.problem = f"unknown unit {column.unit!r} (from the title); values are not assumed"
+            return plan
+    elif column.unit:
         try:
             stated = units.parse_unit(column.unit)
         except units.UnknownUnit:
             plan.problem = f"unknown unit {column.unit!r} (from the {column.unit_source}); values are not assumed"
             return plan
-        if stated.family == units.parse_unit(canonical).family:
-            plan.from_unit = stated.base
-            plan.factor = units.convert(1.0, stated.base, canonical)
-            return plan
-        if column.unit_source != "title":
+        if stated.family != units.parse_unit(canonical).family:
             plan.problem = (f"unit {column.unit!r} (from the {column.unit_source}) cannot be converted to "
                             f"{canonical}, the unit of {column.measure_code}")
             return plan
+        plan.from_unit = stated.base
+        plan.factor = units.convert(1.0, stated.base, canonical)
+        return plan
     implicit = {squash(u) for u in vocabulary().get("implicit_units") or []}
     if canonical in implicit:
         plan.from_unit = canonical
@@ -367,12 +379,14 @@ class _Entry:
 
 
 def _resolve_context_totals(entries: list[_Entry], pending: list[_Entry]) -> dict[int, str | None]:
-    """Codes for 合计/总计/全市 rows: the city when every other row is one of its districts."""
+    """Codes for 合计/总计/全市 rows: the city when every other row is one of its districts (or
+    the city itself)."""
     by_code = _regions()
-    levels = {by_code[e.code].level for e in entries if e.code}
-    parents = {by_code[e.code].parent_code for e in entries if e.code}
+    codes = {e.code for e in entries if e.code}
+    children = {c for c in codes if by_code[c].level in ("district", "county", "zone")}
+    parents = {by_code[c].parent_code for c in children}
     city = None
-    if levels and levels <= {"district", "county", "zone"} and len(parents) == 1:
+    if len(parents) == 1 and codes - children <= parents:
         city = next(iter(parents))
     return {id(e): city or catalog.resolve_region(e.name) for e in pending}
 
