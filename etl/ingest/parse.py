@@ -20,16 +20,14 @@ Files
 Wide family (patent, trademark, pledge, case, reference) -- layout ``wide_1row_header`` /
 ``wide_2row_header`` (``wide_year_…`` with a year column)::
 
-    2024年1-6月全省各地市专利授权状况统计表          <- 0-3 title lines (more are tolerated)
-    单位：件                                         <- optional unit line (applies to columns
-                                                        of a matching kind of unit only)
-    地区 | 发明专利       | 外观设计专利 | 有效发明专利量（件） <- header row 1
-         | 申请量 | 授权量 | 授权量       |                   <- optional header row 2 (merged
-                                                                  group cells or blank in CSV)
-    单位 | 件     | 件     | 件           | 件                <- optional unit row
-    全省 | 3512   | …                                         <- data rows; 合计/全省 anywhere
-    广州 | ３５１２ | 1,234* | ——  | …                           (top or bottom), blank rows ok
-    注：…  / 数据来源：… / 说明：…                            <- footnotes end the table
+    2024年1-6月全省各地市专利授权状况统计表   <- 0-3 title lines (more are tolerated)
+    单位：件                                  <- optional unit line
+    地区 | 发明专利        | 外观设计专利 | 有效发明专利量（件）   <- header row 1
+         | 申请量 | 授权量 | 授权量       |                        <- optional header row 2
+    单位 | 件     | 件     | 件           |                        <- optional unit row
+    全省 | 3512   | 1,234* | ——           | 12,345
+    广州 | ３５１２ | 暂无   | 27.8         | 6789                  <- data rows, blank rows ok
+    注：… / 数据来源：… / 说明：…                                 <- footnotes end the table
 
 * The header row is the first of the first 15 rows with a region header word (``地区``,
   ``地市``, ``城市``, ``区域``, ``县（市、区）``, ``单位`` …, see ``header_aliases.yaml``), or else
@@ -41,8 +39,9 @@ Wide family (patent, trademark, pledge, case, reference) -- layout ``wide_1row_h
   sub-header alone when nothing longer matches (``项目数``). Header names map to measures
   through the catalog's aliases (``etl/catalog/measures.yaml``) plus ``header_aliases.yaml``.
   No column maps to a measure -> quarantined (unknown header layout).
-* Units: header suffix ``金额（亿元）`` / ``（件）`` / ``率（%）`` / ``率%`` first, then the unit row,
-  then the title line ``单位：万元`` (only for columns of that kind of unit). Values are converted
+* Units: header suffix ``金额（亿元）`` / ``（件）`` / ``率（%）`` / ``率%`` first, then the unit row
+  (``单位 | 件 | 万元 | -``), then the title line ``单位：万元`` or ``单位：件、万元`` (a title unit
+  applies only to the columns of its kind of unit). Values are converted
   to the measure's canonical unit (元/万元/亿元 -> 万元, 万件 -> 件, 人 -> 万人). Counts (件, 项)
   and rates (%) without any stated unit are taken in the canonical unit; money, population and
   market entities without a stated unit, and any unknown unit (``万美元``), reject the values.
@@ -51,10 +50,11 @@ Wide family (patent, trademark, pledge, case, reference) -- layout ``wide_1row_h
   default). Comparison columns (``同比``, ``增长``, ``上年同期``, ``排名``, ``占比``, ``序号``) and
   columns for another year than the file's are skipped (listed in ``ParsedFile.notes``). Two
   columns for the same measure: the more exact header match wins; a tie rejects both.
-* Regions: names through the catalog (with or without 市/区/县, ``其中：`` and list numbering
-  dropped). ``合计``/``总计``/``全市`` in a table of the districts of one city name that city;
-  otherwise ``合计``/``全省`` name the province. Unknown name -> the row is rejected. A region
-  twice in a file -> all of its rows are rejected (none is loaded).
+* Regions: names through the catalog (with or without 市/区/县; ``其中：``, list numbering and a
+  trailing note such as ``（含深汕特别合作区）`` dropped). ``合计``/``总计``/``全市`` in a table of
+  the districts of one city name that city; otherwise ``合计``/``全省`` name the province.
+  Unknown name -> the row is rejected. A region twice in a file -> all of its rows are
+  rejected (none is loaded).
 * A ``年份`` column (wide_year layout): one row per region and year, annual values.
 
 Tidy family (kind ``indicator``) -- layout ``tidy_indicator``: a header row with
