@@ -305,3 +305,38 @@ def test_fault_files_are_quarantined_or_rejected_with_reasons(tmp_path):
     assert any("２７" in r or "digits separated by a space" in r for r in rejections["ambiguous_value"])
     assert any("大亚湾区" in r for r in rejections["unknown_region"])
     assert len(rejections["duplicate_region"]) == 2 and all("博罗县" in r for r in rejections["duplicate_region"])
+
+
+def test_plan_progress_has_variety(data):
+    """The reports need variety: with the sample figures, some 14th-plan targets are achieved,
+    some on track and some behind at the end of 2024 (plan-monitoring formulas)."""
+    compute = pytest.importorskip("etl.progress.compute")
+    tidy = {(resolve_region(s["region"]), resolve_indicator(s["indicator"])): s for s in P.TIDY_SERIES}
+    statuses = []
+    for plan in load_plans():
+        if plan.plan_id == "guangdong-13fyp":
+            continue
+        for t in plan.targets:
+            ind = indicator_by_code()[t.indicator_code]
+            unit = t.unit.replace("/年", "")
+            if ind.method == "tidy":
+                series = tidy[(plan.region_code, ind.indicator_code)]
+                values = {y: convert(v, series["unit"], unit) for y, v in series["values"].items()}
+            else:
+                measure = data.annual[ind.measure_code][plan.region_code]
+                if ind.method == "derived":
+                    denominator = data.annual[ind.denominator][plan.region_code]
+                    values = {y: measure[y] / (denominator[y] / 1e4) for y in range(2016, 2026)}
+                elif ind.aggregation == "growth" or unit in ("%", "项", "件"):
+                    values = {y: measure[y] for y in range(2016, 2026) if measure[y] is not None}
+                else:  # 亿元, 万件
+                    canonical = "万元" if ind.measure_code.startswith("pledge") else "件"
+                    values = {y: convert(measure[y], canonical, unit) for y in range(2016, 2026)}
+            spec = compute.TargetSpec(target_kind=t.target_kind, base_year=t.base_year, base_value=t.base_value,
+                                      target_year=t.target_year, target_value=t.target_value,
+                                      value_is_rate=ind.aggregation == "growth" and ind.method == "tidy")
+            points = [compute.Point(date(y, 12, 31), v) for y, v in values.items()]
+            statuses.append(compute.evaluate_target(spec, points, date(2024, 12, 31)).status)
+    counts = {s: statuses.count(s) for s in set(statuses)}
+    assert counts.get("achieved", 0) >= 3 and counts.get("on_track", 0) >= 10, counts
+    assert counts.get("behind", 0) + counts.get("off_track", 0) >= 10, counts

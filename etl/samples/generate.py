@@ -14,7 +14,7 @@ from pathlib import Path
 
 from etl.samples import layouts as L
 from etl.samples import profiles as P
-from etl.samples.render import Grid, fullwidth, write_csv, write_xlsx
+from etl.samples.render import Grid, Percent, fullwidth, write_csv, write_xlsx
 from etl.samples.series import PROVINCE, SampleData, build_sample_data, rng_for
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,8 @@ def _cell(value: float | None, measure: str, unit: str, style: dict, fmt: str, r
     else:
         text = _text(number, False)
     numbers = style["numbers"]
+    if unit == "%" and fmt == "xlsx" and style["percent_numeric"] and not style["percent_sign"]:
+        return Percent(number)
     if unit == "%" and style["percent_sign"]:
         return (fullwidth(text) if numbers == "fullwidth" else text) + ("％" if numbers == "fullwidth" else "%")
     if numbers == "plain":
@@ -245,6 +247,8 @@ def _build_grid(spec: FileSpec, data: SampleData, names: dict[str, RegionName], 
     if unit_style == "title":
         count_unit = next((u for m, u in units.items() if u != "%"), "件")
         grid.add([f"单位：{count_unit}"], "title")
+    if style["filer_line"]:
+        grid.add([f"填报单位：{L.SENDERS[kind]}　　　　填报日期：{_send_date(year, month)}"], "title")
 
     # header rows
     region_header = (rng.choice(["地区", "地市", "市别", "地区名称"]) if spec.scope == "province"
@@ -296,6 +300,8 @@ def _build_grid(spec: FileSpec, data: SampleData, names: dict[str, RegionName], 
         unit_row: list[object] = []
         for col_kind, m, _ in columns:
             unit_row.append(units[m] if col_kind == "value" else ("%" if col_kind == "yoy" else None))
+        if style["unit_row_label"]:
+            unit_row[[k for k, _, _ in columns].index("region")] = style["unit_row_label"]
         grid.add(unit_row)
 
     # body
@@ -339,10 +345,21 @@ def _build_grid(spec: FileSpec, data: SampleData, names: dict[str, RegionName], 
     notes += rng.sample(L.FOOTNOTES[kind], k=rng.randint(0, min(2, len(L.FOOTNOTES[kind]))))
     if notes and rng.random() < 0.5:
         grid.add([None] * len(columns))
+    if style["signoff"]:
+        notes.append(f"制表：统计科　　审核：{L.SENDERS[kind][-3:]}　　填报日期：{_send_date(year, month)}")
     for note in notes:
         grid.add([note], "note")
     grid.width = len(columns)
+    if style["offset_col"] and fmt == "xlsx":
+        grid.rows = [[None, *row] for row in grid.rows]
+        grid.merges = [(a, b + 1, c, d + 1) for a, b, c, d in grid.merges]
+        grid.width += 1
     return grid
+
+
+def _send_date(year: int, month: int) -> str:
+    """When a period's export is sent: the 10th of the next month."""
+    return f"{year + 1}年1月10日" if month == 12 else f"{year}年{month + 1}月10日"
 
 
 def _value(data: SampleData, measure: str, code: str, year: int, month: int, basis: str | None) -> float | None:
@@ -370,6 +387,11 @@ def _file_name(spec: FileSpec, names: dict[str, RegionName], seed: int, issue_no
         pattern = rng.choice(with_period)
     city = names[spec.scope].full if spec.scope != "province" else ""
     stem = pattern.format(p=spec.period, city=city, n=issue_no)
+    stamp = spec.style["name_date_stamp"]
+    if stamp:
+        sent = _send_date(spec.year, spec.month).replace("年", "-").replace("月", "-").rstrip("日").split("-")
+        digits = f"{int(sent[0]):04d}{int(sent[1]):02d}{int(sent[2]):02d}"
+        stem += f"（{digits}）" if stamp == "paren" else f"_{digits}"
     return f"{stem}.{spec.style['fmt']}"
 
 
@@ -403,9 +425,10 @@ def _write(spec: FileSpec, grid: Grid, out_dir: Path) -> Path:
     if spec.style["fmt"] == "xlsx":
         sheet = {"patent": "专利", "trademark": "商标", "pledge": "质押融资", "case": "案件",
                  "reference": "Sheet1"}[spec.kind]
-        write_xlsx(grid, path, sheet_name=sheet if spec.year % 2 else "Sheet1")
+        write_xlsx(grid, path, sheet_name=sheet if spec.year % 2 else "Sheet1",
+                   notes_sheet=L.NOTES_SHEET if spec.style["notes_sheet"] else None)
     else:
-        write_csv(grid, path, spec.style["encoding"])
+        write_csv(grid, path, spec.style["encoding"], padded=spec.style["csv_padded"])
     return path
 
 

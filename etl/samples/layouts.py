@@ -201,7 +201,22 @@ COMMON_OPTIONS: dict[str, list] = {
     "note_marker": [False, False, True],
     "city_order": ["standard", "code"],
     "percent_sign": [False, True],
+    "percent_numeric": [False, True],          # XLSX: rates as fractions with a 0.0% format
+    "unit_row_label": ["", "", "单位"],
+    "filer_line": [False, False, True],        # 填报单位/填报日期 line above the header
+    "signoff": [False, False, True],           # 制表/审核/填报日期 line below the table
+    "name_date_stamp": [False, False, False, "paren", "underscore"],
+    "notes_sheet": [False, False, False, True],  # XLSX: a second sheet of instructions
+    "offset_col": [False, False, False, True],   # XLSX: the table starts in column B
+    "csv_padded": [False, True],
 }
+
+SENDERS = {
+    "patent": "广东省知识产权局专利管理处", "trademark": "广东省知识产权局商标品牌处",
+    "pledge": "广东省知识产权局运用促进处", "case": "广东省知识产权局保护处", "reference": "广东省统计局",
+}
+NOTES_SHEET = ["填报说明：", "1.本表由各地级以上市知识产权局按月汇总报送；",
+               "2.金额单位以表头为准，累计数据为年初至本期末累计；", "3.如有疑问请联系统计科。"]
 
 # The order in which provincial tables usually list the cities.
 STANDARD_CITY_ORDER = ("440100", "440300", "440400", "440500", "440600", "440200", "441600", "441400",

@@ -14,7 +14,15 @@ from pathlib import Path
 FIXED_CREATED = datetime(2026, 1, 5, 9, 0, 0)
 _FULLWIDTH = str.maketrans("0123456789.,%-", "０１２３４５６７８９．，％－")
 
-Cell = str | int | float | None
+
+@dataclass(frozen=True)
+class Percent:
+    """A rate stored as a fraction with a percent number format (Excel shows 83.5%)."""
+
+    value: float
+
+
+Cell = str | int | float | Percent | None
 
 
 @dataclass
@@ -54,18 +62,25 @@ class Grid:
         self.merges = [(shift(a), b, shift(c), d) for a, b, c, d in self.merges]
 
 
+def _line_text(row: list[Cell]) -> tuple[int, str]:
+    """A title or footnote line: the column of its text (0, or 1 when the table is offset)."""
+    return next(((i, str(v)) for i, v in enumerate(row) if v is not None), (0, ""))
+
+
 def fullwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
-def write_xlsx(grid: Grid, path: Path | io.BytesIO, sheet_name: str = "Sheet1") -> None:
-    """XLSX with merged title and header cells; document properties fixed for reproducibility."""
+def write_xlsx(grid: Grid, path: Path | io.BytesIO, sheet_name: str = "Sheet1",
+               notes_sheet: list[str] | None = None) -> None:
+    """XLSX with merged title and header cells; document properties fixed for reproducibility.
+    ``notes_sheet`` adds a second sheet of filling-in instructions, as some senders do."""
     import xlsxwriter
 
     target = path if isinstance(path, io.BytesIO) else str(path)
     workbook = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False,
                                                "strings_to_formulas": False, "strings_to_urls": False})
-    workbook.set_properties({"title": str(grid.rows[grid.title_rows[0]][0]) if grid.title_rows else "",
+    workbook.set_properties({"title": _line_text(grid.rows[grid.title_rows[0]])[1] if grid.title_rows else "",
                              "author": "统计科", "company": "", "created": FIXED_CREATED})
     workbook.set_custom_property("generator", "ipstats samples (synthetic data)")
     sheet = workbook.add_worksheet(sheet_name)
@@ -76,6 +91,7 @@ def write_xlsx(grid: Grid, path: Path | io.BytesIO, sheet_name: str = "Sheet1") 
     body_fmt = workbook.add_format({"border": 1})
     num_fmt = workbook.add_format({"border": 1, "num_format": "#,##0.####"})
     note_fmt = workbook.add_format({"font_size": 9})
+    percent_fmt = workbook.add_format({"border": 1, "num_format": "0.0%"})
     width = max(grid.width, 1)
     merged_cells = set()
     for r0, c0, r1, c1 in grid.merges:
@@ -85,36 +101,46 @@ def write_xlsx(grid: Grid, path: Path | io.BytesIO, sheet_name: str = "Sheet1") 
             for c in range(c0, c1 + 1):
                 merged_cells.add((r, c))
     for r, row in enumerate(grid.rows):
-        if r in grid.title_rows:
-            if width > 1 and r == grid.title_rows[0]:
-                sheet.merge_range(r, 0, r, width - 1, row[0], title_fmt)
+        if r in grid.title_rows or r in grid.note_rows:
+            col, text = _line_text(row)
+            if r in grid.title_rows and width - 1 > col and r == grid.title_rows[0]:
+                sheet.merge_range(r, col, r, width - 1, text, title_fmt)
             else:
-                sheet.write_string(r, 0, str(row[0]), sub_fmt)
-            continue
-        if r in grid.note_rows:
-            sheet.write_string(r, 0, str(row[0]), note_fmt)
+                sheet.write_string(r, col, text, sub_fmt if r in grid.title_rows else note_fmt)
             continue
         for c, value in enumerate(row):
             if (r, c) in merged_cells or value is None:
                 continue
             fmt = head_fmt if r in grid.header_rows else body_fmt
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, Percent):
+                sheet.write_number(r, c, round(value.value / 100, 6), percent_fmt)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(r, c, value, num_fmt if r not in grid.header_rows else fmt)
             else:
                 sheet.write_string(r, c, str(value), fmt)
     sheet.set_column(0, 0, 14)
     sheet.set_column(1, max(width - 1, 1), 12)
+    if notes_sheet:
+        extra = workbook.add_worksheet("填报说明")
+        for r, line in enumerate(notes_sheet):
+            extra.write_string(r, 0, line)
     workbook.close()
 
 
-def write_csv(grid: Grid, path: Path, encoding: str) -> None:
+def write_csv(grid: Grid, path: Path, encoding: str, padded: bool = False) -> None:
     """CSV as spreadsheet programs save it: merged cells become one value and blanks; GB18030 files
-    get CRLF line ends (Excel on Windows), the UTF-8 ones LF."""
+    get CRLF line ends (Excel on Windows), the UTF-8 ones LF; ``padded`` fills every line to the
+    table's width (``标题,,,,``) as Excel does."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n" if encoding == "gb18030" else "\n")
+    width = grid.width
     for r, row in enumerate(grid.rows):
         if r in grid.title_rows or r in grid.note_rows:
-            writer.writerow([row[0]])
-            continue
-        writer.writerow(["" if v is None else v for v in row])
+            col, text = _line_text(row)
+            cells = [""] * col + [text]
+        else:
+            cells = ["" if v is None else (f"{v.value:.1f}%" if isinstance(v, Percent) else v) for v in row]
+        if padded:
+            cells = cells + [""] * (width - len(cells))
+        writer.writerow(cells)
     path.write_bytes(buffer.getvalue().encode(encoding))
