@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.etree import ElementTree as ET
@@ -237,9 +238,10 @@ def read_xlsx(data: bytes) -> Grid:
         raise UnreadableFile("unreadable XLSX: not a complete zip archive (truncated or not an XLSX file)")
     try:
         return _read_xlsx_fast(data)
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile(f"unreadable XLSX: damaged zip archive ({exc})") from exc
-    except (KeyError, ValueError, IndexError, ET.ParseError, EOFError, OSError):
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+        # the archive itself is damaged (bad CRC, bad compression, encrypted, cut short)
+        raise UnreadableFile(f"unreadable XLSX: damaged zip archive ({type(exc).__name__}: {exc})") from exc
+    except Exception:  # noqa: BLE001 - a workbook structure this reader does not know: openpyxl may
         pass
     try:
         return _read_xlsx_openpyxl(data)
