@@ -111,3 +111,17 @@ def test_csv_delimiters(delimiter: str) -> None:
 def test_csv_quoted_thousands_and_blank_cells() -> None:
     grid = read_csv('地区,发明专利授权量,有效发明专利量\r\n广州,"1,234", \r\n'.encode("gb18030"))
     assert grid.rows[1] == ["广州", "1,234", None]
+
+
+def test_corrupted_compressed_bytes_quarantine(tmp_path: Path) -> None:
+    from etl.ingest.parse import FileQuarantined
+
+    data = bytearray(write_xlsx(tmp_path, "p.xlsx", patent_rows(), merges=PATENT_MERGES).read_bytes())
+    with zipfile.ZipFile(tmp_path / "p.xlsx") as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for k in range(start + 10, start + 30):
+        data[k] ^= 0x5A
+    (tmp_path / "bad.xlsx").write_bytes(bytes(data))
+    with pytest.raises(FileQuarantined, match="unreadable XLSX"):
+        parse_file(tmp_path / "bad.xlsx", "专利_2024年1-6月.xlsx")
