@@ -261,6 +261,25 @@ def region_key(text: object) -> str:
     return s
 
 
+_CODE_PREFIX = re.compile(r"^(\d{6})[-_:.、]?(.*)$")
+
+
+def resolve_region_name(cell: object) -> str | None:
+    """The region code of a region cell: a name or alias (``广州``, ``其中：深圳``), a code, or a
+    code followed by the name (``440100广州市``; code and name must agree)."""
+    key = region_key(cell)
+    if not key:
+        return None
+    code = catalog.resolve_region(key)
+    if code is None:
+        m = _CODE_PREFIX.match(key)
+        if m:
+            by_code = catalog.resolve_region(m.group(1))
+            by_name = catalog.resolve_region(m.group(2)) if m.group(2) else by_code
+            code = by_code if by_code == by_name else None
+    return code
+
+
 def title_unit(lines: list[str]) -> str | None:
     """The unit (or units, ``件、万元``) of a title line ``单位：…``, as printed."""
     for line in lines:
@@ -341,7 +360,7 @@ def _region_column_from_data(rows: list[list[Cell]], start: int) -> int | None:
     counts: dict[int, int] = {}
     for row in rows[start:start + 60]:
         for j, cell in enumerate(row):
-            if isinstance(cell, str) and catalog.resolve_region(region_key(cell)):
+            if isinstance(cell, str) and resolve_region_name(cell):
                 counts[j] = counts.get(j, 0) + 1
     if not counts:
         return None

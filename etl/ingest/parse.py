@@ -443,7 +443,7 @@ def _parse_wide(name: str, grid: Grid, layout: WideLayout) -> ParsedFile:
             pending_totals.append(entry)
             entries.append(entry)
             continue
-        code = catalog.resolve_region(key)
+        code = layouts.resolve_region_name(key)
         if code is None:
             if len(layouts.distinct_values(row)) == 1 or not has_values:
                 notes.append(f"row {row_no}: line {fold(region_raw)[:40]!r} skipped (no values, not a region)")
@@ -587,7 +587,7 @@ def _parse_tidy(name: str, grid: Grid, layout: TidyLayout) -> ParsedFile:
         else:
             year = fallback_year
         years_seen.append(year)
-        code = catalog.resolve_region(layouts.region_key(region_raw)) if region_raw is not None else None
+        code = layouts.resolve_region_name(region_raw) if region_raw is not None else None
         if code is None:
             rejections.append(_rejection(name, row_no, headers["region"], region_raw, _unknown_region(region_raw)))
             continue
