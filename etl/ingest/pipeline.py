@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from etl.ingest import archive
 from etl.warehouse import bulk_insert, get_engine, lock_partition, read_frame, transaction
@@ -31,6 +31,9 @@ OBSERVATION_COLUMNS = ["region_code", "measure_code", "period_end", "period_type
                        "source_row", "source_column"]
 INDICATOR_COLUMNS = ["region_code", "indicator_code", "year", "value", "unit", "source_row"]
 Parser = Callable[..., Any]
+# Files staged and validated together (one GX run per source kind per group); each is still its own
+# batch: its own validation result, its own publish transaction, quarantined alone.
+GROUP_SIZE = 250
 
 
 @dataclass
@@ -94,22 +97,46 @@ def ingest_paths(paths: Iterable[Path | str | tuple[Path | str, str]], engine: E
     Items may be ``(path, original_name)`` pairs (archived copies are named by hash). Files are
     archived and parsed first, then loaded in period order so year-to-date checks see earlier months.
     """
-    engine = engine or get_engine()
     run_id = run_id or f"manual__{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    with _held_connection(ensure_warehouse(engine)) as engine:
+        return _ingest(paths, engine, run_id, parser, reconcile)
+
+
+@contextmanager
+def _held_connection(engine: Engine) -> Generator[Engine, None, None]:
+    """On DuckDB, keep one connection open for the whole run instead of reopening the file for every
+    transaction (the shared engine uses NullPool so other processes can open the file between runs)."""
+    if engine.dialect.name != "duckdb":
+        yield engine
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    held = create_engine(engine.url, poolclass=StaticPool)
+    try:
+        yield held
+    finally:
+        held.dispose()
+
+
+def _ingest(paths: Iterable[Path | str | tuple[Path | str, str]], engine: Engine, run_id: str,
+            parser: Parser | None, reconcile: bool) -> list[FileOutcome]:
     parse = parser or _default_parser()
     outcomes: list[FileOutcome] = []
     prepared: list[_Prepared] = []
     known = _published_hashes(engine)
+    seen_now: set[str] = set()
     for path, original_name in expand_paths(paths):
         item = _prepare(path, original_name)
-        if item.content_hash in known:
-            outcomes.append(_unchanged(item, known[item.content_hash]))
+        if item.content_hash in known or item.content_hash in seen_now:
+            outcomes.append(_unchanged(item, known.get(item.content_hash) or batch_id_for(item.content_hash)))
             continue
+        seen_now.add(item.content_hash)
         _parse_into(item, parse)
         prepared.append(item)
     prepared.sort(key=lambda item: item.order_key)
-    for item in prepared:
-        outcomes.append(_load_one(engine, item, run_id))
+    for start in range(0, len(prepared), GROUP_SIZE):
+        outcomes.extend(_load_group(engine, prepared[start:start + GROUP_SIZE], run_id))
     if reconcile:
         batch_ids = [o.batch_id for o in outcomes if o.status in PUBLISHED_STATUSES and o.batch_id]
         if batch_ids:
@@ -117,6 +144,21 @@ def ingest_paths(paths: Iterable[Path | str | tuple[Path | str, str]], engine: E
 
             reconcile_batches(engine, batch_ids)
     return outcomes
+
+
+def ensure_warehouse(engine: Engine | None = None) -> Engine:
+    """The warehouse engine, with its schema applied and (when empty) its catalogs loaded."""
+    from etl.warehouse import init_db
+
+    engine = engine or get_engine()
+    init_db(engine)
+    with engine.connect() as conn:
+        has_regions = conn.execute(text("SELECT COUNT(*) FROM ref_regions")).scalar()
+    if not has_regions:
+        from etl.catalog import load_catalog_into_warehouse
+
+        load_catalog_into_warehouse(engine)
+    return engine
 
 
 def expand_paths(paths: Iterable[Path | str | tuple[Path | str, str]]) -> Iterator[tuple[Path, str]]:
@@ -187,59 +229,75 @@ def _unchanged(item: _Prepared, batch_id: str) -> FileOutcome:
 
 
 @contextmanager
-def _file_lock(engine: Engine, content_hash: str) -> Generator[None, None, None]:
+def _file_locks(engine: Engine, content_hashes: list[str]) -> Generator[None, None, None]:
     """On PostgreSQL, one loader per content hash at a time (two workers given the same file)."""
     if engine.dialect.name == "duckdb":
         yield
         return
     with engine.connect() as conn, conn.begin():
-        lock_partition(conn, "content_hash", content_hash)
+        for content_hash in sorted(content_hashes):
+            lock_partition(conn, "content_hash", content_hash)
         yield
 
 
-def _load_one(engine: Engine, item: _Prepared, run_id: str) -> FileOutcome:
-    started = time.perf_counter()
-    batch_id = batch_id_for(item.content_hash)
-    parsed = item.parsed
-    outcome = FileOutcome(path=str(item.path), original_name=item.original_name, status=QUARANTINED,
-                          batch_id=batch_id, content_hash=item.content_hash)
-    with _file_lock(engine, item.content_hash):
+def _load_group(engine: Engine, items: list[_Prepared], run_id: str) -> list[FileOutcome]:
+    """Stage, validate and publish a group of parsed files; each file stays its own batch."""
+    if not items:
+        return []
+    with _file_locks(engine, [item.content_hash for item in items]):
         known = _published_hashes(engine)
-        if item.content_hash in known:
-            return _unchanged(item, known[item.content_hash])
-        if item.fault is not None:
-            _record_fault(engine, item, batch_id, run_id, item.fault)
-            outcome.reason = item.fault
-            outcome.seconds = time.perf_counter() - started
-            log.warning("quarantined %s: %s", item.original_name, item.fault)
-            return outcome
-        kind = parsed.source_kind
-        outcome.source_kind, outcome.period_type = kind, parsed.period_type
-        outcome.period_end = parsed.period_end.isoformat() if parsed.period_end else None
-        try:
-            observations, indicators = _frames(parsed)
-            outcome.rows_rejected = len(parsed.rejections)
-            outcome.rows_read = len(observations) + len(indicators) + outcome.rows_rejected
-            _stage(engine, item, batch_id, run_id, parsed, observations, indicators)
-            validation = _validate(engine, batch_id, item, parsed, observations, indicators)
-            outcome.validation_ms = validation.elapsed_ms
-            if not validation.success:
-                reason = f"validation failed ({validation.failed} of {validation.evaluated} expectations): " \
-                         f"{validation.summary()}; see {validation.docs_path}"
-                outcome.docs_path = str(validation.docs_path)
-                _mark_quarantined(engine, item, batch_id, reason)
-                outcome.reason = reason
-                log.warning("quarantined %s: validation result %s", item.original_name, validation.docs_path)
+        outcomes: dict[str, FileOutcome] = {}
+        pending = []
+        for item in items:
+            batch_id = batch_id_for(item.content_hash)
+            if item.content_hash in known:
+                outcomes[batch_id] = _unchanged(item, known[item.content_hash])
+                continue
+            outcome = FileOutcome(path=str(item.path), original_name=item.original_name, status=QUARANTINED,
+                                  batch_id=batch_id, content_hash=item.content_hash)
+            outcomes[batch_id] = outcome
+            if item.fault is not None:
+                outcome.reason = item.fault
+                log.warning("quarantined %s: %s", item.original_name, item.fault)
             else:
-                status, loaded, replaced = _publish(engine, batch_id, kind)
-                outcome.status, outcome.rows_loaded, outcome.rows_replaced = status, loaded, replaced
-        except Exception as exc:  # noqa: BLE001 - a failed batch publishes nothing; record why
-            log.exception("loading %s failed", item.original_name)
-            reason = f"load failed {type(exc).__name__}: {exc}"
-            _mark_quarantined(engine, item, batch_id, reason)
-            outcome.status, outcome.reason = QUARANTINED, reason
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+                parsed = item.parsed
+                outcome.source_kind, outcome.period_type = parsed.source_kind, parsed.period_type
+                outcome.period_end = parsed.period_end.isoformat() if parsed.period_end else None
+                pending.append((item, outcome, *_frames(parsed)))
+        faults = [item for item in items if item.fault is not None
+                  and outcomes[batch_id_for(item.content_hash)].status == QUARANTINED]
+        if faults:
+            _record_faults(engine, faults, run_id)
+        if pending:
+            try:
+                _stage(engine, pending, run_id)
+            except Exception as exc:  # noqa: BLE001 - nothing staged, nothing published; say why
+                log.exception("staging failed")
+                for item, outcome, *_ in pending:
+                    outcome.reason = f"load failed {type(exc).__name__}: {exc}"
+                    _mark_quarantined(engine, item, outcome.batch_id, outcome.reason)
+                pending = []
+            try:
+                passed = _validate(engine, pending)
+            except Exception as exc:  # noqa: BLE001 - cannot validate: publish nothing
+                log.exception("validation could not run")
+                passed = set()
+                for _, outcome, *_ in pending:
+                    outcome.reason = f"validation could not run {type(exc).__name__}: {exc}"
+            for item, outcome, *_ in pending:
+                started = time.perf_counter()
+                if outcome.batch_id not in passed:
+                    _mark_quarantined(engine, item, outcome.batch_id, outcome.reason or "validation failed")
+                    continue
+                try:
+                    status, loaded, replaced = _publish(engine, outcome.batch_id, item.parsed.source_kind)
+                    outcome.status, outcome.rows_loaded, outcome.rows_replaced = status, loaded, replaced
+                except Exception as exc:  # noqa: BLE001 - a failed batch publishes nothing; record why
+                    log.exception("publishing %s failed", item.original_name)
+                    outcome.reason = f"load failed {type(exc).__name__}: {exc}"
+                    _mark_quarantined(engine, item, outcome.batch_id, outcome.reason)
+                outcome.seconds += time.perf_counter() - started
+    return [outcomes[batch_id_for(item.content_hash)] for item in items]
 
 
 def _frames(parsed: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -272,9 +330,10 @@ def ensure_year_rows(observations: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([observations, missing], ignore_index=True)
 
 
-def _batch_row(item: _Prepared, batch_id: str, run_id: str, parsed: Any, status: str, reason: str | None,
-               received_at: datetime) -> pd.DataFrame:
-    return pd.DataFrame([{
+def _batch_row(item: _Prepared, batch_id: str, run_id: str, status: str, reason: str | None,
+               received_at: datetime, rows_read: int | None = None) -> dict[str, Any]:
+    parsed = item.parsed
+    return {
         "batch_id": batch_id,
         "source_file": item.original_name,
         "archive_path": str(item.archive_path),
@@ -288,86 +347,145 @@ def _batch_row(item: _Prepared, batch_id: str, run_id: str, parsed: Any, status:
         "finished_at": None if status == "received" else datetime.now(UTC).replace(tzinfo=None),
         "status": status,
         "reason": reason,
-        "rows_read": None,
+        "rows_read": rows_read,
         "rows_loaded": 0,
-        "rows_rejected": len(getattr(parsed, "rejections", []) or []),
+        "rows_rejected": len(getattr(parsed, "rejections", None) or []),
         "run_id": run_id,
-    }]).astype({"period_start": "object", "period_end": "object", "finished_at": "datetime64[us]",
-                "rows_read": "Int64", "reason": "object"})
+    }
 
 
-def _reset_batch(conn: Connection, batch_id: str) -> datetime | None:
-    """Forget an earlier unpublished attempt of the same bytes (e.g. quarantined before), keeping
+_BATCH_TYPES = {"period_start": "object", "period_end": "object", "finished_at": "datetime64[us]",
+                "received_at": "datetime64[us]", "rows_read": "Int64", "rows_loaded": "Int64",
+                "rows_rejected": "Int64", "reason": "object", "source_kind": "object", "layout": "object",
+                "period_type": "object"}
+_REJECTION_TYPES = {"row_no": "Int64", "column_name": "object", "raw_value": "object"}
+
+
+def _reset_batches(conn: Connection, batch_ids: list[str]) -> dict[str, datetime]:
+    """Forget earlier unpublished attempts of the same bytes (e.g. quarantined before), keeping
     when they were first received."""
-    first = conn.execute(text("SELECT received_at FROM load_batches WHERE batch_id = :b"), {"b": batch_id}).scalar()
-    for table in ("load_batches", "load_rejections", "load_validation_results", "stg_observations",
-                  "stg_indicator_values"):
-        conn.execute(text(f"DELETE FROM {table} WHERE batch_id = :b"), {"b": batch_id})
+    params = {"ids": batch_ids}
+    first = dict(conn.execute(text("SELECT batch_id, received_at FROM load_batches WHERE batch_id IN :ids")
+                              .bindparams(bindparam("ids", expanding=True)), params).fetchall())
+    if first:
+        for table in ("load_batches", "load_rejections", "load_validation_results", "stg_observations",
+                      "stg_indicator_values"):
+            conn.execute(text(f"DELETE FROM {table} WHERE batch_id IN :ids")
+                         .bindparams(bindparam("ids", expanding=True)), params)
     return first
 
 
-def _record_fault(engine: Engine, item: _Prepared, batch_id: str, run_id: str, reason: str) -> None:
-    """A whole-file fault: batch quarantined with the reason, file copied to quarantine/, nothing loads."""
-    archive.quarantine_copy(item.archive_path, item.content_hash, item.original_name)
+def _record_faults(engine: Engine, items: list[_Prepared], run_id: str) -> None:
+    """Whole-file faults: batch quarantined with the reason, file copied to quarantine/, nothing loads."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for item in items:
+        archive.quarantine_copy(item.archive_path, item.content_hash, item.original_name)
+    batch_ids = [batch_id_for(item.content_hash) for item in items]
     with transaction(engine) as conn:
-        received = _reset_batch(conn, batch_id) or item.received_at
-        bulk_insert(conn, "load_batches", _batch_row(item, batch_id, run_id, None, QUARANTINED, reason, received))
+        first = _reset_batches(conn, batch_ids)
+        rows = [_batch_row(item, batch_id, run_id, QUARANTINED, item.fault, first.get(batch_id, item.received_at))
+                for item, batch_id in zip(items, batch_ids, strict=True)]
+        bulk_insert(conn, "load_batches", pd.DataFrame(rows).astype(_BATCH_TYPES))
         bulk_insert(conn, "load_rejections", pd.DataFrame([{
             "batch_id": batch_id, "source_file": item.original_name, "row_no": None, "column_name": None,
-            "raw_value": None, "reason": f"whole file quarantined: {reason}",
-            "rejected_at": datetime.now(UTC).replace(tzinfo=None)}]).astype({"row_no": "Int64", "column_name": "object",
-                                                                           "raw_value": "object"}))
+            "raw_value": None, "reason": f"whole file quarantined: {item.fault}", "rejected_at": now}
+            for item, batch_id in zip(items, batch_ids, strict=True)]).astype(_REJECTION_TYPES))
 
 
-def _stage(engine: Engine, item: _Prepared, batch_id: str, run_id: str, parsed: Any,
-           observations: pd.DataFrame, indicators: pd.DataFrame) -> None:
-    """Register the batch, record its rejections and stage its rows (nothing published yet)."""
+def _stage(engine: Engine, pending: list, run_id: str) -> None:
+    """Register the batches, record their rejections and stage their rows (nothing published yet)."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    with transaction(engine) as conn:
-        received = _reset_batch(conn, batch_id) or item.received_at
-        row = _batch_row(item, batch_id, run_id, parsed, "received", None, received)
-        row["rows_read"] = len(observations) + len(indicators) + len(parsed.rejections)
-        bulk_insert(conn, "load_batches", row)
-        if parsed.rejections:
-            bulk_insert(conn, "load_rejections", pd.DataFrame([{
-                "batch_id": batch_id, "source_file": item.original_name, "row_no": r.row_no,
-                "column_name": r.column_name, "raw_value": None if r.raw_value is None else str(r.raw_value),
-                "reason": r.reason, "rejected_at": now} for r in parsed.rejections]).astype(
-                    {"row_no": "Int64", "column_name": "object", "raw_value": "object"}))
+    batch_rows, rejections, observation_frames, indicator_frames = [], [], [], []
+    for item, outcome, observations, indicators in pending:
+        parsed = item.parsed
+        outcome.rows_rejected = len(parsed.rejections)
+        outcome.rows_read = len(observations) + len(indicators) + outcome.rows_rejected
+        batch_rows.append((item, outcome))
+        rejections.extend({
+            "batch_id": outcome.batch_id, "source_file": item.original_name, "row_no": r.row_no,
+            "column_name": r.column_name, "raw_value": None if r.raw_value is None else str(r.raw_value),
+            "reason": r.reason, "rejected_at": now} for r in parsed.rejections)
         if not observations.empty:
-            staged = observations.assign(batch_id=batch_id)
+            observation_frames.append(observations.assign(batch_id=outcome.batch_id))
+        if not indicators.empty:
+            indicator_frames.append(indicators.assign(batch_id=outcome.batch_id))
+    with transaction(engine) as conn:
+        first = _reset_batches(conn, [outcome.batch_id for _, outcome in batch_rows])
+        bulk_insert(conn, "load_batches", pd.DataFrame([
+            _batch_row(item, outcome.batch_id, run_id, "received", None,
+                       first.get(outcome.batch_id, item.received_at), outcome.rows_read)
+            for item, outcome in batch_rows]).astype(_BATCH_TYPES))
+        if rejections:
+            bulk_insert(conn, "load_rejections", pd.DataFrame(rejections).astype(_REJECTION_TYPES))
+        if observation_frames:
+            staged = pd.concat(observation_frames, ignore_index=True)
             staged["period_end"] = pd.to_datetime(staged["period_end"]).dt.date
             staged["source_row"] = staged["source_row"].astype("Int64")
             staged["value"] = staged["value"].astype("float64")
             bulk_insert(conn, "stg_observations", staged[["batch_id", *OBSERVATION_COLUMNS]])
-        if not indicators.empty:
-            staged = indicators.assign(batch_id=batch_id)
+        if indicator_frames:
+            staged = pd.concat(indicator_frames, ignore_index=True)
             staged["year"] = staged["year"].astype("int64")
             staged["source_row"] = staged["source_row"].astype("Int64")
             staged["value"] = staged["value"].astype("float64")
             bulk_insert(conn, "stg_indicator_values", staged[["batch_id", *INDICATOR_COLUMNS]])
 
 
-def _validate(engine: Engine, batch_id: str, item: _Prepared, parsed: Any, observations: pd.DataFrame,
-              indicators: pd.DataFrame) -> Any:
+def _validate(engine: Engine, pending: list) -> set[str]:
+    """One GX run per source kind over the group's staged rows; returns the batch ids that passed.
+
+    Each batch gets its own stored result; a failed batch also gets its HTML page."""
     from etl.ingest import validate
 
-    kind = parsed.source_kind
-    with engine.connect() as conn:
-        params = validate.batch_parameters(conn, kind, parsed.period_start, parsed.period_end)
-        if kind == "indicator":
-            frame = indicators
-        else:
-            frame = observations.copy()
-            frame["previous_ytd"] = validate.previous_ytd(conn, frame)
-    outcome = validate.run_suite(kind, frame, params)
-    if not outcome.success:
-        outcome.docs_path = validate.render_html(batch_id, item.original_name, outcome)
+    passed: set[str] = set()
+    by_kind: dict[str, list] = {}
+    for entry in pending:
+        by_kind.setdefault(entry[0].parsed.source_kind, []).append(entry)
+    stored = []
+    for kind, entries in by_kind.items():
+        batch_ids = [outcome.batch_id for _, outcome, *_ in entries]
+        with engine.connect() as conn:
+            params = validate.batch_parameters(conn, kind)
+            frame = _validation_frame(kind, entries)
+            if kind != "indicator":
+                frame["previous_ytd"] = validate.previous_ytd(conn, frame)
+        group = validate.run_suite(kind, frame, params)
+        log.info("validated %d %s batches with %s in %.0f ms (%.0f ms per batch)", len(entries), kind,
+                 group.suite_name, group.elapsed_ms, group.elapsed_ms / len(entries))
+        per_batch = validate.split_by_batch(group, batch_ids)
+        for item, outcome, *_ in entries:
+            result = per_batch[outcome.batch_id]
+            outcome.validation_ms = result.elapsed_ms
+            if result.success:
+                passed.add(outcome.batch_id)
+            else:
+                result.docs_path = validate.render_html(outcome.batch_id, item.original_name, result)
+                outcome.docs_path = str(result.docs_path)
+                outcome.reason = (f"validation failed ({result.failed} of {result.evaluated} expectations): "
+                                  f"{result.summary()}; see {result.docs_path}")
+                log.warning("quarantined %s: validation result %s", item.original_name, result.docs_path)
+            stored.append((outcome.batch_id, result))
     with transaction(engine) as conn:
-        validate.store_result(conn, batch_id, outcome)
-    log.info("validated %s with %s in %.0f ms: %s", item.original_name, outcome.suite_name,
-             outcome.elapsed_ms, "passed" if outcome.success else "FAILED")
-    return outcome
+        validate.store_results(conn, stored)
+    return passed
+
+
+def _validation_frame(kind: str, entries: list) -> pd.DataFrame:
+    frames = []
+    for item, outcome, observations, indicators in entries:
+        parsed = item.parsed
+        if kind == "indicator":
+            frame = indicators.assign(
+                batch_id=outcome.batch_id,
+                stated_first_year=parsed.period_start.year if parsed.period_start else 1900,
+                stated_last_year=parsed.period_end.year if parsed.period_end else 2100)
+        else:
+            frame = observations.assign(
+                batch_id=outcome.batch_id,
+                stated_period_start=pd.Timestamp(parsed.period_start or date(1900, 1, 1)),
+                stated_period_end=pd.Timestamp(parsed.period_end or date(2100, 12, 31)))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _mark_quarantined(engine: Engine, item: _Prepared, batch_id: str, reason: str) -> None:
@@ -407,12 +525,22 @@ def _publish(engine: Engine, batch_id: str, kind: str) -> tuple[str, int, int]:
             lock_partition(conn, kind, period_end, period_type, region)
         for year, region in sorted((int(y), r) for y, r in years):
             lock_partition(conn, "indicator", str(year), region)
+        # values the new batch repeats unchanged are not superseded (e.g. a city's total row that
+        # both the province export and the city's district export carry)
         replaced = conn.execute(text(f"""
             INSERT INTO obs_history (region_code, measure_code, period_end, period_type, basis, value, unit,
                                      source_kind, batch_id, superseded_by, superseded_at)
             SELECT region_code, measure_code, period_end, period_type, basis, value, unit, source_kind,
                    batch_id, :batch, :now
-            FROM obs_observations WHERE {_OBS_PARTITION_MATCH}"""), params).rowcount
+            FROM obs_observations WHERE {_OBS_PARTITION_MATCH} AND NOT EXISTS (
+                SELECT 1 FROM stg_observations same
+                WHERE same.batch_id = :batch AND same.region_code = obs_observations.region_code
+                  AND same.measure_code = obs_observations.measure_code
+                  AND same.period_end = obs_observations.period_end
+                  AND same.period_type = obs_observations.period_type
+                  AND same.basis = obs_observations.basis
+                  AND same.value = obs_observations.value AND same.unit = obs_observations.unit)"""),
+            params).rowcount
         conn.execute(text(f"DELETE FROM obs_observations WHERE {_OBS_PARTITION_MATCH}"), params)
         loaded = conn.execute(text("""
             INSERT INTO obs_observations (region_code, measure_code, period_end, period_type, basis, value, unit,
@@ -424,7 +552,12 @@ def _publish(engine: Engine, batch_id: str, kind: str) -> tuple[str, int, int]:
             INSERT INTO obs_indicator_history (region_code, indicator_code, year, value, unit, batch_id,
                                                superseded_by, superseded_at)
             SELECT region_code, indicator_code, year, value, unit, batch_id, :batch, :now
-            FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH}"""), params).rowcount
+            FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH} AND NOT EXISTS (
+                SELECT 1 FROM stg_indicator_values same
+                WHERE same.batch_id = :batch AND same.region_code = obs_indicator_values.region_code
+                  AND same.indicator_code = obs_indicator_values.indicator_code
+                  AND same.year = obs_indicator_values.year AND same.value = obs_indicator_values.value
+                  AND same.unit = obs_indicator_values.unit)"""), params).rowcount
         conn.execute(text(f"DELETE FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH}"), params)
         loaded += conn.execute(text("""
             INSERT INTO obs_indicator_values (region_code, indicator_code, year, value, unit, batch_id, source_row)

@@ -1,6 +1,7 @@
 """Reconciliation after load: warnings with figures, never failures.
 
-- ``city_sum_vs_province`` / ``district_sum_vs_city``: the children of a region add up to it
+- ``city_sum_vs_province`` / ``district_sum_vs_city``: the children of a region (cities; districts,
+  counties and zones administered apart) add up to it
   (within rounding), checked when every child is present;
 - ``stock_vs_flow``: a stock cannot grow by more than what flowed in since the previous year end
   (valid invention patents vs invention grants, valid trademarks vs registrations).
@@ -82,7 +83,7 @@ def _sum_checks(observations: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFra
     """Children (cities of the province; districts and counties of a city) against their parent."""
     if observations.empty or regions.empty:
         return pd.DataFrame()
-    children = regions[regions["level"].isin(["city", "district", "county"]) & regions["parent_code"].notna()]
+    children = regions[regions["level"].isin(["city", "district", "county", "zone"]) & regions["parent_code"].notna()]
     expected_children = children.groupby("parent_code").size()
     rows = observations.merge(children[["region_code", "parent_code"]], on="region_code")
     key = ["parent_code", "measure_code", "period_end", "period_type", "basis"]

@@ -115,73 +115,68 @@ def load_suite_configs(kind: str) -> list[dict[str, Any]]:
 
 
 def previous_ytd(conn: Connection, frame: pd.DataFrame) -> pd.Series:
-    """For each year-to-date row, the latest value already loaded for an earlier period of the same year.
+    """For each year-to-date row, the latest value known for an EARLIER period of the same year,
+    region and measure: loaded in the warehouse or staged in the same group of files.
 
     Only earlier periods count, so a revision of the same period is never held to its old value.
     """
     result = pd.Series(float("nan"), index=frame.index, dtype="float64")
-    ytd = frame[(frame["basis"] == "ytd") & (frame["period_type"] != "year")]
-    if ytd.empty:
+    is_ytd = (frame["basis"] == "ytd") & (frame["period_type"] != "year")
+    if not is_ytd.any():
         return result
-    for period_end in sorted(set(pd.to_datetime(ytd["period_end"]).dt.date)):
-        earlier = read_frame(conn, """
-            SELECT region_code, measure_code, period_end, value
-            FROM obs_observations
-            WHERE basis = 'ytd' AND period_type <> 'year'
-              AND period_end >= :year_start AND period_end < :period_end
-        """, {"year_start": date(period_end.year, 1, 1), "period_end": period_end})
-        if earlier.empty:
-            continue
-        latest = (earlier.sort_values("period_end").groupby(["region_code", "measure_code"])["value"].last())
-        rows = ytd[pd.to_datetime(ytd["period_end"]).dt.date == period_end]
-        keys = pd.MultiIndex.from_frame(rows[["region_code", "measure_code"]])
-        result.loc[rows.index] = latest.reindex(keys).to_numpy(dtype="float64")
+    rows = frame.loc[is_ytd, ["region_code", "measure_code", "period_end", "value"]].copy()
+    rows["period_end"] = pd.to_datetime(rows["period_end"])
+    years = sorted(set(rows["period_end"].dt.year))
+    loaded = read_frame(conn, """
+        SELECT region_code, measure_code, period_end, value
+        FROM obs_observations
+        WHERE basis = 'ytd' AND period_type <> 'year' AND period_end >= :first AND period_end <= :last
+    """, {"first": date(years[0], 1, 1), "last": date(years[-1], 12, 31)})
+    loaded["period_end"] = pd.to_datetime(loaded["period_end"])
+    candidates = pd.concat([loaded, rows], ignore_index=True).astype(
+        {"region_code": str, "measure_code": str, "value": "float64", "period_end": "datetime64[ns]"})
+    rows = rows.astype({"region_code": str, "measure_code": str, "period_end": "datetime64[ns]"})
+    candidates = candidates.drop_duplicates(["region_code", "measure_code", "period_end"], keep="last")
+    candidates = candidates.rename(columns={"value": "previous_ytd", "period_end": "previous_end"})
+    candidates["year"] = candidates["previous_end"].dt.year
+    rows["year"] = rows["period_end"].dt.year
+    rows["row_index"] = rows.index
+    matched = pd.merge_asof(
+        rows.sort_values("period_end"), candidates.sort_values("previous_end"),
+        left_on="period_end", right_on="previous_end", by=["region_code", "measure_code", "year"],
+        allow_exact_matches=False, direction="backward")
+    result.loc[matched["row_index"].to_numpy()] = matched["previous_ytd"].to_numpy(dtype="float64")
     return result
 
 
-def batch_parameters(conn: Connection, kind: str, period_start: date | None, period_end: date | None
-                     ) -> dict[str, Any]:
-    """Values the suite's ``$PARAMETER`` placeholders take for this batch."""
+def batch_parameters(conn: Connection, kind: str) -> dict[str, Any]:
+    """Values the suite's ``$PARAMETER`` placeholders take (catalog sets; periods are row columns)."""
     regions = read_frame(conn, "SELECT region_code FROM ref_regions")["region_code"].tolist()
-    if not regions:
-        from etl.catalog import region_lookup
-
-        regions = sorted(set(region_lookup().values()))
     params: dict[str, Any] = {"known_regions": sorted(regions)}
     if kind == "indicator":
         indicators = read_frame(conn, "SELECT indicator_code FROM ref_indicators")["indicator_code"].tolist()
         params["known_indicators"] = sorted(indicators)
-        params["first_year"] = period_start.year if period_start else 1900
-        params["last_year"] = period_end.year if period_end else 2100
     else:
         measures = read_frame(conn, "SELECT measure_code FROM ref_measures WHERE source_kind = :k",
                               {"k": kind})["measure_code"].tolist()
         params["known_measures"] = sorted(measures)
-        params["period_start"] = pd.Timestamp(period_start or date(1900, 1, 1))
-        params["period_end"] = pd.Timestamp(period_end or date(2100, 12, 31))
     return params
 
 
 def run_suite(kind: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> ValidationOutcome:
-    """Validate ``frame`` against the suite of ``kind`` (GX 1.x, ephemeral context)."""
+    """Validate ``frame`` (one or many batches, told apart by ``batch_id``) against the suite of
+    ``kind`` (GX 1.x, ephemeral context). Unexpected rows carry their batch_id in the result."""
     gx_state = _gx()  # the one-off import/setup is not part of the per-batch figure
     started = time.perf_counter()
     suite = gx_state.suite(kind)
-    data = frame.copy()
-    if "period_end" in data.columns:
-        data["period_end"] = pd.to_datetime(data["period_end"])
+    data = frame.reset_index(drop=True).copy()
+    for column in ("period_end", "stated_period_start", "stated_period_end"):
+        if column in data.columns:
+            data[column] = pd.to_datetime(data[column])
     batch = gx_state.batch_definition.get_batch(batch_parameters={"dataframe": data})
-    result = batch.validate(suite, expectation_parameters=parameters)
-    failures = []
-    for item in result.results:
-        if item.success:
-            continue
-        config = item.expectation_config
-        kwargs = {k: v for k, v in config.kwargs.items() if k in ("column", "column_list", "column_A", "column_B")}
-        detail = item.result or {}
-        sample = detail.get("partial_unexpected_list") or detail.get("details") or ""
-        failures.append(f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}): "
-                        f"{detail.get('unexpected_count', '?')} unexpected, e.g. {str(sample)[:200]}")
+    result = batch.validate(suite, expectation_parameters=parameters, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["batch_id"],
+        "return_unexpected_index_query": False})
     stats = result.statistics
     payload = json.loads(json.dumps(result.to_json_dict(), default=str))
     return ValidationOutcome(
@@ -189,17 +184,70 @@ def run_suite(kind: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> Val
         success=bool(result.success),
         evaluated=int(stats.get("evaluated_expectations", 0)),
         failed=int(stats.get("unsuccessful_expectations", 0)),
-        failures=failures,
+        failures=_failure_lines(payload.get("results", [])),
         result=payload,
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
 
 
-def store_result(conn: Connection, batch_id: str, outcome: ValidationOutcome) -> None:
-    """Keep the validation result in the warehouse (replacing an earlier attempt of the batch)."""
-    from sqlalchemy import text
+def split_by_batch(group: ValidationOutcome, batch_ids: list[str]) -> dict[str, ValidationOutcome]:
+    """One outcome per batch out of a group validation: a batch fails an expectation when one of
+    its rows is unexpected (or when a table-level expectation failed for the whole group)."""
+    per_batch: dict[str, list[dict[str, Any]]] = {batch_id: [] for batch_id in batch_ids}
+    for item in group.result.get("results", []):
+        config = item.get("expectation_config", {})
+        detail = item.get("result") or {}
+        index_list = detail.get("unexpected_index_list")
+        row_level = index_list is not None or "unexpected_count" in detail
+        by_batch: dict[str, list[Any]] = {}
+        for entry in index_list or []:
+            values = {k: v for k, v in entry.items() if k != "batch_id"}
+            by_batch.setdefault(entry.get("batch_id"), []).append(values)
+        for batch_id in batch_ids:
+            if row_level:
+                unexpected = by_batch.get(batch_id, [])
+                success = not unexpected if index_list is not None else bool(item.get("success"))
+                result = {"unexpected_count": len(unexpected), "partial_unexpected_list": unexpected[:20]}
+            else:
+                success, result = bool(item.get("success")), {"observed_value": detail.get("observed_value")}
+            per_batch[batch_id].append({"expectation_config": config, "success": success, "result": result})
+    outcomes = {}
+    share_ms = group.elapsed_ms / max(1, len(batch_ids))
+    for batch_id, results in per_batch.items():
+        failed = sum(1 for r in results if not r["success"])
+        payload = {"suite_name": group.suite_name, "success": failed == 0, "results": results,
+                   "statistics": {"evaluated_expectations": len(results), "unsuccessful_expectations": failed,
+                                  "validated_together_with": len(batch_ids) - 1}}
+        outcomes[batch_id] = ValidationOutcome(
+            suite_name=group.suite_name, success=failed == 0, evaluated=len(results), failed=failed,
+            failures=_failure_lines(results), result=payload, elapsed_ms=share_ms)
+    return outcomes
 
-    conn.execute(text("DELETE FROM load_validation_results WHERE batch_id = :b"), {"b": batch_id})
+
+def _failure_lines(results: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for item in results:
+        if item.get("success"):
+            continue
+        config = item.get("expectation_config", {})
+        kwargs = {k: v for k, v in (config.get("kwargs") or {}).items()
+                  if k in ("column", "column_list", "column_A", "column_B")}
+        detail = item.get("result") or {}
+        sample = detail.get("partial_unexpected_list") or detail.get("observed_value") or ""
+        lines.append(f"{config.get('type')}({', '.join(f'{k}={v}' for k, v in kwargs.items())}): "
+                     f"{detail.get('unexpected_count', '?')} unexpected, e.g. {str(sample)[:200]}")
+    return lines
+
+
+def store_results(conn: Connection, results: list[tuple[str, ValidationOutcome]]) -> None:
+    """Keep each batch's validation result in the warehouse (replacing earlier attempts)."""
+    from sqlalchemy import bindparam, text
+
+    if not results:
+        return
+    conn.execute(text("DELETE FROM load_validation_results WHERE batch_id IN :ids")
+                 .bindparams(bindparam("ids", expanding=True)), {"ids": [b for b, _ in results]})
+    now = datetime.now(UTC).replace(tzinfo=None)
     bulk_insert(conn, "load_validation_results", pd.DataFrame([{
         "batch_id": batch_id,
         "suite_name": outcome.suite_name,
@@ -208,8 +256,8 @@ def store_result(conn: Connection, batch_id: str, outcome: ValidationOutcome) ->
         "failed": outcome.failed,
         "result_json": json.dumps(outcome.result, ensure_ascii=False, default=str),
         "docs_path": str(outcome.docs_path) if outcome.docs_path else None,
-        "validated_at": datetime.now(UTC).replace(tzinfo=None),
-    }]))
+        "validated_at": now,
+    } for batch_id, outcome in results]).astype({"docs_path": "object"}))
 
 
 def render_html(batch_id: str, source_file: str, outcome: ValidationOutcome, out_dir: Path | None = None) -> Path:
