@@ -1,0 +1,460 @@
+"""The production topology on one machine: real Airflow components as separate OS processes.
+
+``AirflowTopology`` runs ``airflow api-server``, ``airflow scheduler``, ``airflow dag-processor``
+and ``airflow celery worker`` (optionally ``airflow triggerer``) with CeleryExecutor, the metadata
+database on a fresh PostgreSQL database, Redis as the broker (a dedicated db number, flushed only
+that one) and the Celery result backend on PostgreSQL. Secrets (Fernet key, JWT secret, admin
+password) are generated per run. Every process is started in its own session and stopped by
+process group id; the metadata database is dropped and the Redis db flushed on ``stop()``.
+
+Used by tests/test_topology.py and scripts/bench_topology.py; not a test module itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN_URL = os.environ.get("IPSTATS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# Redis db numbers this harness may claim (0 is left to people's own use).
+REDIS_DB_CANDIDATES = range(15, 7, -1)
+FINISHED_RUN_STATES = {"success", "failed"}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_database(prefix: str) -> str:
+    """A fresh PostgreSQL database on the local server; returns a ``postgresql+psycopg`` URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def with_driver(url: str, driver: str) -> str:
+    """``postgresql+psycopg://…`` -> ``postgresql+<driver>://…`` (or plain ``postgresql://``)."""
+    rest = url.split("://", 1)[1]
+    return f"postgresql{'+' + driver if driver else ''}://{rest}"
+
+
+class RedisDb:
+    """A Redis database number claimed for one topology run (SET NX marker), flushed on release."""
+
+    def __init__(self) -> None:
+        import redis
+
+        self.token = f"ipstats-topology-{uuid.uuid4().hex}"
+        for number in REDIS_DB_CANDIDATES:
+            client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=number)
+            if client.dbsize() == 0 and client.set("ipstats:topology:owner", self.token, nx=True):
+                self.number, self.client = number, client
+                return
+            client.close()
+        raise RuntimeError(f"no empty Redis db among {list(REDIS_DB_CANDIDATES)} on {REDIS_HOST}:{REDIS_PORT}")
+
+    @property
+    def url(self) -> str:
+        return f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.number}"
+
+    def release(self) -> None:
+        """Flush only this db, and only if it is still ours."""
+        if self.client.get("ipstats:topology:owner") in (self.token.encode(), None):
+            self.client.flushdb()
+        self.client.close()
+
+
+@dataclass
+class Component:
+    name: str
+    argv: list[str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    log_file: Any = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+@dataclass
+class AirflowTopology:
+    """One multi-process Airflow deployment in ``work_dir`` (AIRFLOW_HOME, logs, IPSTATS_HOME)."""
+
+    work_dir: Path
+    dags_folder: Path = PROJECT_ROOT / "dags"
+    warehouse_url: str | None = None
+    smtp: tuple[str, int] | None = None
+    worker_concurrency: int = 2
+    with_triggerer: bool = False
+    writer_pool_slots: int = 4
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.work_dir = Path(self.work_dir)
+        self.home = self.work_dir / "airflow_home"
+        self.ipstats_home = self.work_dir / "ipstats_home"
+        self.logs_dir = self.work_dir / "component_logs"
+        self.components: dict[str, Component] = {}
+        self.stopped: list[Component] = []
+        self.metadata_url: str | None = None
+        self.redis: RedisDb | None = None
+        self.port = 0
+        self.admin_password = secrets.token_urlsafe(16)
+        self._token: str | None = None
+        self._http: httpx.Client | None = None
+        self._worker_serial = 0
+        self.timings: dict[str, float] = {}
+
+    # --- life cycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> AirflowTopology:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Metadata database, broker db, migration, pools; then the four components."""
+        began = time.monotonic()
+        for folder in (self.home, self.ipstats_home, self.logs_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.metadata_url = create_database("ipstats_airflow_meta")
+        self.redis = RedisDb()
+        self.port = free_port()
+        (self.home / "simple_auth_manager_passwords.json").write_text(
+            json.dumps({"admin": self.admin_password}), encoding="utf-8")
+        self.env = self._environment()
+        self.airflow("db", "migrate", timeout=600)
+        self.timings["migrate_s"] = round(time.monotonic() - began, 1)
+        self.airflow("pools", "set", "duckdb_writer", str(self.writer_pool_slots),
+                     "warehouse writers (PostgreSQL: partitions serialise by advisory lock)")
+        self.start_component("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(self.port)])
+        self.start_component("dag-processor", ["dag-processor"])
+        self.start_component("scheduler", ["scheduler", "--skip-serve-logs"])
+        self.start_worker()
+        if self.with_triggerer:
+            self.start_component("triggerer", ["triggerer"])
+        self.wait_for_api()
+        self.timings["start_s"] = round(time.monotonic() - began, 1)
+
+    def stop(self) -> None:
+        """Stop every process this topology started (by process group), then drop its state."""
+        for component in list(self.components.values()):
+            self._terminate(component)
+        if self._http is not None:
+            self._http.close()
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                self.redis.release()
+            self.redis = None
+        if hasattr(self, "_meta_engine"):
+            self._meta_engine.dispose()
+        if self.metadata_url is not None:
+            with contextlib.suppress(Exception):
+                drop_database(self.metadata_url)
+            self.metadata_url = None
+
+    def _environment(self) -> dict[str, str]:
+        from cryptography.fernet import Fernet
+
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("AIRFLOW__", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "IPSTATS_"))}
+        meta_host_db = self.metadata_url.split("://", 1)[1]
+        env.update({
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+            "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{self.port}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_manager_passwords.json"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{meta_host_db}",
+            "AIRFLOW__CELERY__BROKER_URL": self.redis.url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{meta_host_db}",
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            # Fast feedback on a small machine: no cron-created runs (manual triggers and backfills
+            # only), quick parsing, short heartbeats, and a dead worker's task noticed in seconds.
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            "AIRFLOW__CORE__PARALLELISM": "8",
+            "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "8",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "2",
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "2",
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
+            "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+            "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "120",
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+            "IPSTATS_HOME": str(self.ipstats_home),
+        })
+        if self.warehouse_url:
+            env["AIRFLOW_CONN_IP_WAREHOUSE"] = with_driver(self.warehouse_url, "")
+        if self.smtp:
+            host, port = self.smtp
+            env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps({
+                "conn_type": "smtp", "host": host, "port": port,
+                "extra": {"from_email": "ipstats@example.org", "disable_ssl": True, "disable_tls": True,
+                          "timeout": 10},
+            })
+        env.update(self.extra_env)
+        return env
+
+    # --- processes ------------------------------------------------------------------------------
+
+    def airflow(self, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+        """Run one ``airflow`` CLI command against this topology."""
+        completed = subprocess.run([str(VENV_BIN / "airflow"), *args], env=self.env, capture_output=True,
+                                   text=True, timeout=timeout, start_new_session=True)
+        if check and completed.returncode != 0:
+            raise RuntimeError(f"airflow {' '.join(args)} exited {completed.returncode}:\n"
+                               f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+        return completed
+
+    def start_component(self, name: str, args: Sequence[str]) -> Component:
+        log_path = self.logs_dir / f"{name}.log"
+        component = Component(name, [str(VENV_BIN / "airflow"), *args], log_path)
+        component.log_file = open(log_path, "ab")  # noqa: SIM115 - closed in _terminate
+        component.process = subprocess.Popen(component.argv, env=self.env, stdout=component.log_file,
+                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                             start_new_session=True, cwd=self.work_dir)
+        self.components[name] = component
+        return component
+
+    def start_worker(self) -> Component:
+        """A new Celery worker (a unique node name, so a replacement never clashes with a dead one)."""
+        self._worker_serial += 1
+        name = f"worker-{self._worker_serial}"
+        for old in [key for key in self.components if key.startswith("worker-")]:
+            if not self.components[old].alive():
+                self.stopped.append(self.components.pop(old))
+        return self.start_component(name, ["celery", "worker", "--concurrency", str(self.worker_concurrency),
+                                           "--celery-hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h",
+                                           "--skip-serve-logs", "--without-mingle", "--without-gossip"])
+
+    @property
+    def worker(self) -> Component:
+        live = [c for key, c in self.components.items() if key.startswith("worker-") and c.alive()]
+        if not live:
+            raise RuntimeError("no live Celery worker")
+        return live[-1]
+
+    def kill_component(self, component: Component, sig: int = signal.SIGKILL) -> None:
+        """Kill a component's whole process group (the worker and its task processes), as a crash would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(component.process.pid, sig)
+        component.process.wait(timeout=30)
+
+    def _terminate(self, component: Component) -> None:
+        if component.process is not None and component.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(component.process.pid, signal.SIGTERM)
+            try:
+                component.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(component.process.pid, signal.SIGKILL)
+                component.process.wait(timeout=20)
+        if component.process is not None:
+            # Leftover children of a group whose leader exited (task processes, gunicorn workers).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(component.process.pid, signal.SIGKILL)
+        if component.log_file is not None and not component.log_file.closed:
+            component.log_file.close()
+
+    def assert_components_alive(self) -> None:
+        dead = [f"{c.name} (exit {c.process.returncode})" for c in self.components.values() if not c.alive()]
+        if dead:
+            raise RuntimeError(f"components died: {', '.join(dead)}\n{self.log_tail()}")
+
+    # --- REST API -----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_for_api(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.assert_components_alive()
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5).status_code == 200:
+                    return
+            time.sleep(1)
+        raise TimeoutError(f"api-server not up after {timeout}s\n{self.log_tail()}")
+
+    def token(self) -> str:
+        """A JWT from the simple auth manager's /auth/token endpoint."""
+        if self._token is None:
+            response = httpx.post(f"{self.base_url}/auth/token", timeout=30,
+                                  json={"username": "admin", "password": self.admin_password})
+            response.raise_for_status()
+            self._token = response.json()["access_token"]
+        return self._token
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._http is None:
+            self._http = httpx.Client(base_url=f"{self.base_url}/api/v2", timeout=60)
+        response = self._http.request(method, path, headers={"Authorization": f"Bearer {self.token()}"},
+                                      **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:2000]}")
+        return response.json() if response.content else None
+
+    # --- DAGs and runs ------------------------------------------------------------------------
+
+    def wait_for_dags(self, dag_ids: Sequence[str], timeout: float = 240) -> None:
+        """Until the dag-processor has serialised every DAG in ``dag_ids``."""
+        deadline = time.monotonic() + timeout
+        missing = list(dag_ids)
+        while time.monotonic() < deadline:
+            self.assert_components_alive()
+            found = {row[0] for row in self.metadata(
+                "SELECT dag_id FROM serialized_dag WHERE dag_id = ANY(:ids)", ids=list(dag_ids))}
+            missing = [dag_id for dag_id in dag_ids if dag_id not in found]
+            if not missing:
+                return
+            time.sleep(1)
+        errors = self.metadata("SELECT filename, stacktrace FROM import_error")
+        raise TimeoutError(f"DAGs not parsed after {timeout}s: {missing}; import errors: {errors}\n"
+                           f"{self.log_tail()}")
+
+    def trigger(self, dag_id: str, conf: dict | None = None, run_id: str | None = None) -> str:
+        """Trigger a run through the REST API (v2); returns its run id."""
+        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        if run_id:
+            body["dag_run_id"] = run_id
+        return self.api("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.run_state(dag_id, run_id)
+            if state in FINISHED_RUN_STATES:
+                return state
+            self.assert_components_alive()
+            time.sleep(1)
+        raise TimeoutError(f"{dag_id} {run_id} not finished after {timeout}s\n{self.describe_run(dag_id, run_id)}")
+
+    def backfill(self, dag_id: str, from_date: str, to_date: str, max_active_runs: int = 4,
+                 reprocess: str = "completed") -> int:
+        """``airflow backfill create``; returns the backfill id."""
+        self.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", from_date, "--to-date", to_date,
+                     "--max-active-runs", str(max_active_runs), "--reprocess-behavior", reprocess)
+        rows = self.metadata("SELECT id FROM backfill WHERE dag_id = :d ORDER BY id DESC LIMIT 1", d=dag_id)
+        return int(rows[0][0])
+
+    def backfill_runs(self, backfill_id: int) -> list[tuple[str, str, Any]]:
+        """(run_id, state, logical_date) of every run of a backfill."""
+        return [tuple(row) for row in self.metadata(
+            "SELECT run_id, state, logical_date FROM dag_run WHERE backfill_id = :b ORDER BY logical_date",
+            b=backfill_id)]
+
+    def wait_for_backfill(self, backfill_id: int, timeout: float = 600) -> list[tuple[str, str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.backfill_runs(backfill_id)
+            if runs and all(state in FINISHED_RUN_STATES for _run, state, _date in runs):
+                return runs
+            self.assert_components_alive()
+            time.sleep(2)
+        raise TimeoutError(f"backfill {backfill_id} unfinished after {timeout}s: {self.backfill_runs(backfill_id)}")
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        rows = self.metadata(
+            "SELECT task_id, map_index, state, try_number, hostname, pid FROM task_instance "
+            "WHERE dag_id = :d AND run_id = :r ORDER BY task_id, map_index", d=dag_id, r=run_id)
+        return [dict(zip(("task_id", "map_index", "state", "try_number", "hostname", "pid"), row, strict=True))
+                for row in rows]
+
+    def describe_run(self, dag_id: str, run_id: str) -> str:
+        lines = [f"{dag_id} {run_id}:"]
+        for ti in self.task_instances(dag_id, run_id):
+            lines.append(f"  {ti['task_id']}[{ti['map_index']}] {ti['state']} try {ti['try_number']}")
+        return "\n".join(lines)
+
+    def metadata(self, sql: str, **params: Any) -> list[tuple]:
+        """Read the metadata database (for waits and checks; the REST API does the driving)."""
+        if not hasattr(self, "_meta_engine"):
+            self._meta_engine = create_engine(self.metadata_url, pool_size=1, max_overflow=1)
+        with self._meta_engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+
+    # --- logs ---------------------------------------------------------------------------------
+
+    def log_tail(self, lines: int = 60) -> str:
+        out = []
+        for component in [*self.stopped, *self.components.values()]:
+            if component.log_path.exists():
+                tail = component.log_path.read_text(errors="replace").splitlines()[-lines:]
+                out.append(f"===== {component.name} (pid {component.pid}) {component.log_path}\n" + "\n".join(tail))
+        return "\n".join(out)
+
+    def task_log_tail(self, lines: int = 40, contains: str = "") -> str:
+        out = []
+        for path in sorted((self.home / "logs").rglob("*.log")):
+            if contains in str(path):
+                tail = path.read_text(errors="replace").splitlines()[-lines:]
+                out.append(f"===== task log {path.relative_to(self.home)}\n" + "\n".join(tail))
+        return "\n".join(out)
+
+    def dump_logs(self, stream: Any = sys.stderr, failed_only: bool = True) -> None:
+        print(self.log_tail(120), file=stream)
+        print(self.task_log_tail(60, ""), file=stream)
