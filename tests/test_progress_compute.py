@@ -347,3 +347,17 @@ def test_thresholds_from_a_yaml_file(monkeypatch, tmp_path):
     monkeypatch.setenv("IPSTATS_OFF_TRACK_RATIO", "bad")
     with pytest.raises(ValueError, match="IPSTATS_OFF_TRACK_RATIO"):
         load_thresholds()
+
+
+def test_values_after_the_target_year_do_not_count():
+    # a 2015 -> 2020 plan judged in 2023: the 2020 value (19 < 20) decides, not 2022's 25
+    closed = TargetSpec("level", 2015, None, 2020, 20.0)
+    result = evaluate_target(closed, [year(2020, 19.0), year(2022, 25.0)], date(2023, 6, 30))
+    assert (result.latest_label, result.verdict) == ("2020", "not_achieved")
+
+
+def test_avg_growth_from_levels_shows_the_rate_as_latest_value():
+    # b = 100, v = 144 two years later: g = 20 %, shown as the latest value (the plan's unit is %)
+    result = evaluate_target(spec("avg_growth", 100.0, 30.0), [year(2022, 144.0)], date(2022, 12, 31))
+    assert result.latest_value == approx(20.0)
+    assert "from 2020 (100) to 2022 (144)" in result.note

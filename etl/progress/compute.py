@@ -193,10 +193,13 @@ def evaluate_target(spec: TargetSpec, points: Iterable[Point], as_of: date,
     """
     thresholds = thresholds or Thresholds()
     as_of = month_end(as_of)
-    known = sorted((p for p in points if p.period_end <= as_of and p.value is not None
+    y0, target_year, target = spec.base_year, spec.target_year, spec.target_value
+    # values after the target year do not count for the plan (a closed plan is judged on year Y)
+    cutoff = min(as_of, year_end(target_year)) if target_year is not None and spec.target_kind != "none" \
+        else as_of
+    known = sorted((p for p in points if p.period_end <= cutoff and p.value is not None
                     and math.isfinite(p.value)),
                    key=lambda p: (p.period_end, not p.is_year))
-    y0, target_year, target = spec.base_year, spec.target_year, spec.target_value
     if spec.target_kind not in TARGET_KINDS:
         raise ValueError(f"unknown target kind {spec.target_kind!r}")
     if spec.target_kind == "none" or target is None:
@@ -410,7 +413,9 @@ def _evaluate_avg_growth(spec: TargetSpec, known: Sequence[Point], as_of: date) 
             origin = candidates[0]
             if origin is latest:
                 result.status = "no_data"
-                result.notes.append("one value after the base year and no base: growth needs two")
+                result.notes.append(f"one value after the base year ({latest.value:g}, {result.latest_label}) "
+                                    "and no base: growth needs two")
+                result.latest_value = None
                 return result
             base, origin_end = origin.value, origin.period_end
             result.points_used.insert(0, origin.key)
@@ -421,8 +426,14 @@ def _evaluate_avg_growth(spec: TargetSpec, known: Sequence[Point], as_of: date) 
         growth = _geometric_rate(base, latest.value, _years(origin_end, latest.period_end))
         if growth is None:
             result.status = "no_data"
-            result.notes.append("growth undefined (non-positive value)")
+            result.notes.append(f"growth undefined (non-positive value: {base:g} -> {latest.value:g})")
+            result.latest_value = None
             return result
+        # the figure compared with the target is the rate: show it (in %) as the latest value
+        origin_label = period_label(origin_end, "year" if origin_end.month == 12 else "month")
+        result.notes.append(f"average growth {growth * 100:.2f}% a year from {origin_label} ({base:g}) "
+                            f"to {result.latest_label} ({latest.value:g})")
+        result.latest_value = _clean(growth * 100.0)
     growth = _clean(growth)  # compare figures as stored: 1.69 ** 0.5 - 1 is 0.3, not 0.29999…
     completion = growth / rate_target if rate_target else None
     result.observed_growth = growth
