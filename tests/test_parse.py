@@ -730,3 +730,27 @@ def test_region_cells_with_codes(tmp_path: Path) -> None:
     assert parsed.observations[["region_code", "value"]].values.tolist() == [[GUANGZHOU, 1.0], [SHENZHEN, 2.0],
                                                                              ["441500", 4.0]]
     assert parsed.rejections[0].raw_value == "440400深圳"
+
+
+def test_three_row_header_with_month_and_cumulative_columns(tmp_path: Path) -> None:
+    rows = [
+        ["2024年6月全省专利统计"],
+        ["地区", "发明专利", None, None, None, "有效发明专利量（件）"],
+        [None, "申请量", None, "授权量", None, None],
+        [None, "当月", "累计", "本月", "1-6月累计", None],
+        ["广州", 2100, 12000, 1300, 8000, 150000],
+    ]
+    merges = ["A2:A4", "B2:E2", "B3:C3", "D3:E3", "F2:F4"]
+    xlsx = parse_file(write_xlsx(tmp_path, "p.xlsx", rows, merges=merges))
+    csv_ = parse_file(write_csv(tmp_path, "p.csv", rows))
+    for parsed in (xlsx, csv_):
+        assert parsed.layout == "wide_3row_header"
+        assert value_of(parsed, GUANGZHOU, "patent_invention_applications", "month", "period") == 2100
+        assert value_of(parsed, GUANGZHOU, "patent_invention_applications", "month", "ytd") == 12000
+        assert value_of(parsed, GUANGZHOU, "patent_invention_grants", "month", "period") == 1300
+        assert value_of(parsed, GUANGZHOU, "patent_invention_grants", "month", "ytd") == 8000
+        assert value_of(parsed, GUANGZHOU, "patent_invention_valid", "month", "stock") == 150000
+        assert parsed.rejections == []
+    assert set(xlsx.observations["source_column"]) == {"发明专利 / 申请量 / 当月", "发明专利 / 申请量 / 累计",
+                                                       "发明专利 / 授权量 / 本月", "发明专利 / 授权量 / 1-6月累计",
+                                                       "有效发明专利量（件）"}

@@ -24,6 +24,7 @@ from etl.ingest.parse_readers import Cell
 from etl.ingest.parse_values import fold, is_missing, parse_number, squash, vocabulary
 
 HEADER_SCAN_ROWS = 15
+MAX_HEADER_ROWS = 3
 _PAREN = re.compile(r"\(([^()]*)\)")
 _TITLE_UNIT = re.compile(r"(?:计量)?单位[:：]?\s*([^\s,;，；:：()（）]+)")
 _TITLE_UNITS = re.compile(r"(?:计量)?单位[:：]\s*([^\s;；:：()（）]+)")
@@ -182,9 +183,11 @@ def match_measure(top: HeaderPart | None, bottom: HeaderPart | None) -> tuple[st
     Quality 2: the group and sub-header together (``发明专利``+``申请量``), or a one-row header.
     Quality 1: the sub-header alone (``项目数`` under ``专利权质押``), which loses to quality 2.
     """
+    return _match_pair(top.name if top else "", bottom.name if bottom else "")
+
+
+def _match_pair(t: str, b: str) -> tuple[str | None, int, str]:
     spellings = measure_spellings()
-    t = top.name if top else ""
-    b = bottom.name if bottom else ""
     totals = _word_set("group_total_words")
     candidates: list[tuple[str, int]] = []
     if not b or b == t:
@@ -204,6 +207,26 @@ def match_measure(top: HeaderPart | None, bottom: HeaderPart | None) -> tuple[st
             if code:
                 return code, quality, variant
     return None, 0, candidates[0][0] if candidates else ""
+
+
+def match_header_names(names: list[str]) -> tuple[str | None, int, str]:
+    """Match the names of up to three header rows (top first, markers and units removed)."""
+    names = [n for i, n in enumerate(names) if n and (i == 0 or n != names[i - 1])]
+    if not names:
+        return None, 0, ""
+    if len(names) == 1:
+        return _match_pair(names[0], "")
+    if len(names) == 2:
+        return _match_pair(names[0], names[1])
+    best: tuple[str | None, int, str] = (None, 0, "")
+    for t, b in ((names[0] + names[1], names[2]), (names[0], names[1] + names[2]), (names[0], names[2]),
+                 (names[1], names[2])):
+        found = _match_pair(t, b)
+        if found[1] > best[1]:
+            best = found
+        if best[1] == 2:
+            break
+    return best
 
 
 # ----------------------------------------------------------------------------- rows
@@ -302,8 +325,7 @@ def split_units(text: str) -> list[str]:
 class Column:
     index: int
     header: str                   # as printed, group and sub-header joined by " / "
-    top: HeaderPart | None
-    bottom: HeaderPart | None
+    parts: list[HeaderPart]       # one per header row (top first); empty cells left out
     measure_code: str | None = None
     quality: int = 0
     unit: str | None = None       # stated unit, None when none is stated
@@ -326,7 +348,7 @@ class WideLayout:
 
     @property
     def name(self) -> str:
-        base = "wide_year" if self.year_col is not None else "wide"
+        base = "wide_year" if self.year_col is not None else "wide"  # e.g. wide_2row_header
         return f"{base}_{len(self.header_rows)}row_header"
 
 
@@ -422,27 +444,28 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
     header_rows = [header_index]
     nxt = header_index + 1
     unit_row = None
-    if nxt < len(rows) and _is_unit_row(rows[nxt], region_col):
-        unit_row = nxt
-        nxt += 1
-    elif nxt < len(rows) and _is_subheader_row(rows[nxt], header, region_col):
-        header_rows.append(nxt)
-        nxt += 1
-        if nxt < len(rows) and _is_unit_row(rows[nxt], region_col):
+    while nxt < len(rows) and len(header_rows) < MAX_HEADER_ROWS and unit_row is None:
+        if _is_unit_row(rows[nxt], region_col):
             unit_row = nxt
-            nxt += 1
+        elif _is_subheader_row(rows[nxt], header, region_col):
+            header_rows.append(nxt)
+        else:
+            break
+        nxt += 1
     width = max(len(r) for r in rows[header_index:nxt])
-    top_cells = [_cell(header, j) for j in range(width)]
-    bottom_cells = [_cell(rows[header_rows[1]], j) for j in range(width)] if len(header_rows) == 2 else None
-    if bottom_cells is not None:
-        # a CSV (or an XLSX that lost its merges) leaves the group cell blank after its first column
+    grid = [[_cell(rows[i], j) for j in range(width)] for i in header_rows]
+    # a CSV (or an XLSX that lost its merges) leaves a group cell blank after its first column:
+    # fill it from the left where the row below goes on under the same group (bottom-up)
+    for level in range(len(grid) - 2, -1, -1):
+        upper, lower = grid[level], grid[level + 1]
         for j in range(1, width):
-            if top_cells[j] is None and bottom_cells[j] is not None and j != region_col:
+            if upper[j] is None and lower[j] is not None and j != region_col:
                 k = j - 1
-                while k > 0 and top_cells[k] is None:
+                while k > 0 and upper[k] is None:
                     k -= 1
-                if top_cells[k] is not None and bottom_cells[k] is not None and k != region_col:
-                    top_cells[j] = top_cells[k]
+                if upper[k] is not None and lower[k] is not None and k != region_col:
+                    upper[j] = upper[k]
+    top_cells = grid[0]
     stated_title_unit = title_unit(title_lines)
     region_header = display_text(top_cells[region_col]) if region_col < width and top_cells[region_col] else "地区"
     year_words = _word_set("year_column_headers")
@@ -451,32 +474,29 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
     for j in range(width):
         if j == region_col:
             continue
-        top_raw = top_cells[j]
-        bottom_raw = bottom_cells[j] if bottom_cells is not None else None
-        top = analyse_header(str(top_raw)) if top_raw is not None else None
-        bottom = analyse_header(str(bottom_raw)) if bottom_raw is not None else None
-        if bottom is not None and top is not None and squash(top_raw) == squash(bottom_raw):
-            bottom = None  # a vertical merge: the same text in both header rows
-        printed = [display_text(x) for x in (top_raw, bottom_raw) if x is not None]
-        if len(printed) == 2 and squash(printed[0]) == squash(printed[1]):
-            printed = printed[:1]
-        header_text = " / ".join(printed)
+        raws: list[Cell] = []
+        for level in range(len(grid)):
+            raw = grid[level][j]
+            if raw is not None and not (raws and squash(raws[-1]) == squash(raw)):  # vertical merges
+                raws.append(raw)
+        header_text = " / ".join(display_text(x) for x in raws)
         if not header_text:
             continue
-        if squash(top_raw) in year_words and bottom is None:
+        if len(raws) == 1 and squash(raws[0]) in year_words:
             year_col = j
             continue
-        column = Column(index=j, header=header_text, top=top, bottom=bottom)
-        if (top and top.ignored) or (bottom and bottom.ignored):
+        parts = [analyse_header(str(x)) for x in raws]
+        column = Column(index=j, header=header_text, parts=parts)
+        if any(p.ignored for p in parts):
             notes.append(f"column {header_text!r} skipped (a comparison or bookkeeping column)")
             continue
-        code, quality, matched = match_measure(top, bottom)
+        code, quality, _ = match_header_names([p.name for p in parts])
         if code is None:
             notes.append(f"column {header_text!r} skipped (no known measure)")
             continue
         column.measure_code, column.quality = code, quality
-        column.single_period = (bottom.single_period if bottom else None) or (top.single_period if top else None)
-        stated = (bottom.unit if bottom else None) or (top.unit if top else None)
+        column.single_period = next((p.single_period for p in reversed(parts) if p.single_period), None)
+        stated = next((p.unit for p in reversed(parts) if p.unit), None)
         if stated:
             column.unit, column.unit_source = stated, "header"
         elif unit_row is not None and not is_missing(_cell(rows[unit_row], j)):
@@ -492,7 +512,7 @@ def find_wide_layout(rows: list[list[Cell]]) -> WideLayout:
 
 
 def column_years(column: Column) -> tuple[int, ...]:
-    return (column.top.years if column.top else ()) + (column.bottom.years if column.bottom else ())
+    return tuple(year for part in column.parts for year in part.years)
 
 
 def reject_duplicate_measures(columns: list[Column]) -> None:
