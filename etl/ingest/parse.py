@@ -18,7 +18,7 @@ Files
 * Legacy ``.xls`` (BIFF) is quarantined: save it as ``.xlsx``.
 
 Wide family (patent, trademark, pledge, case, reference) -- layout ``wide_1row_header`` /
-``wide_2row_header`` (``wide_year_…`` with a year column)::
+``wide_2row_header`` / ``wide_3row_header`` (``wide_year_…`` with a year column)::
 
     2024年1-6月全省各地市专利授权状况统计表   <- 0-3 title lines (more are tolerated)
     单位：件                                  <- optional unit line
@@ -33,8 +33,9 @@ Wide family (patent, trademark, pledge, case, reference) -- layout ``wide_1row_h
   ``地市``, ``城市``, ``区域``, ``县（市、区）``, ``单位`` …, see ``header_aliases.yaml``), or else
   with a cell naming a known measure; the region column is then the column of mostly known
   region names. No region column -> quarantined.
-* Header row 2 exists when the next row has no region name and holds text (not numbers).
-  Column header = group + sub-header: ``发明专利``+``申请量`` -> 发明专利申请量; also
+* Header rows 2 and 3 exist when the next row has no region name and holds text (not numbers);
+  a third row usually splits ``当月 | 累计``. Blank group cells of a CSV take the group to
+  their left. Column header = group + sub-header: ``发明专利``+``申请量`` -> 发明专利申请量; also
   sub-header + group (``专利授权量`` over ``发明``/``实用新型``/``外观设计``/``合计``), and the
   sub-header alone when nothing longer matches (``项目数``). Header names map to measures
   through the catalog's aliases (``etl/catalog/measures.yaml``) plus ``header_aliases.yaml``.
