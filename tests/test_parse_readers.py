@@ -125,3 +125,13 @@ def test_corrupted_compressed_bytes_quarantine(tmp_path: Path) -> None:
     (tmp_path / "bad.xlsx").write_bytes(bytes(data))
     with pytest.raises(FileQuarantined, match="unreadable XLSX"):
         parse_file(tmp_path / "bad.xlsx", "专利_2024年1-6月.xlsx")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_excel_unicode_text_export(tmp_path: Path, encoding: str) -> None:
+    text = "2024年第二季度商标\r\n地区\t商标注册量\r\n广州\t41000\r\n"
+    path = tmp_path / "tm.txt"
+    path.write_bytes(text.encode(encoding))
+    parsed = parse_file(path)
+    assert parsed.encoding.startswith("utf-16")
+    assert value_of(parsed, "440100", "tm_registrations") == 41000

@@ -251,6 +251,19 @@ def read_xlsx(data: bytes) -> Grid:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes without a declared encoding: (text, encoding name)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"CSV text with a UTF-16 byte order mark that is not UTF-16: {exc}") from exc
+    if data.count(b"\x00") > len(data) // 4:  # UTF-16 without a BOM; GB18030 would take it as garbage
+        for encoding in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "\x00" not in text:
+                return text, encoding
     try:
         return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
