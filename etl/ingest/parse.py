@@ -12,9 +12,10 @@ Files
 * ``.xlsx`` / ``.xlsm`` (recognised by content: a zip archive): the first visible non-empty
   sheet. Merged cells are read (the top-left value fills the range). Numbers stored as numbers;
   cells formatted as percentages (0.125 shown as 12.5%) are read as 12.5.
-* ``.csv`` / ``.txt`` / anything else that is not a zip: text in UTF-8 (with or without BOM) or
-  GB18030/GBK, detected (strict UTF-8 first, then GB18030, then charset-normalizer); comma, tab
-  or semicolon separated (detected). Quote numbers that contain a thousands separator.
+* ``.csv`` / ``.txt`` / anything else that is not a zip: text in UTF-8 (with or without BOM),
+  GB18030/GBK/GB2312 or UTF-16 (Excel's "Unicode text"), detected, never declared (UTF-16 by
+  its BOM or its zero bytes, then strict UTF-8, then GB18030, then charset-normalizer); comma,
+  tab or semicolon separated (detected). Quote numbers that contain a thousands separator.
 * Legacy ``.xls`` (BIFF) is quarantined: save it as ``.xlsx``.
 
 Wide family (patent, trademark, pledge, case, reference) -- layout ``wide_1row_header`` /
