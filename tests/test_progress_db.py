@@ -44,6 +44,8 @@ HAND_MADE = [
     obs("patent_invention_high_value", date(2021, 12, 31), "year", "stock", 160000.0, "件", "b-hv21"),
     obs("patent_invention_high_value", date(2022, 6, 30), "month", "stock", 187000.0, "件", "b-hv2206"),
     obs("patent_invention_high_value", date(2022, 12, 31), "year", "stock", 198000.0, "件", "b-hv22"),
+    # 2023-06: no 2023 population yet -> the 2022 year-end's: 209000 / 11000 = 19
+    obs("patent_invention_high_value", date(2023, 6, 30), "month", "stock", 209000.0, "件", "b-hv2306"),
     # pledge amounts (万元): 2021 full year 3,000,000; 2022 H1 YTD 1,500,000; Dec 2022 YTD (no year row)
     # 4,000,000 -> the 2022 flow; a 当月 (basis period) December row that must be ignored
     obs("pledge_amount_total", date(2021, 12, 31), "year", "period", 3_000_000.0, "万元", "b-pl21", "pledge"),
@@ -77,6 +79,7 @@ def test_indicator_values_and_progress_from_hand_made_observations(engine):
     assert got[("high_value_invention_patents_per_10k", "2021-12-31", "year")] == (16.0, "derived")
     assert got[("high_value_invention_patents_per_10k", "2022-06-30", "month")] == (17.0, "derived")
     assert got[("high_value_invention_patents_per_10k", "2022-12-31", "year")] == (18.0, "derived")
+    assert got[("high_value_invention_patents_per_10k", "2023-06-30", "month")] == (19.0, "derived")
     # 万元 -> 亿元: 300; the H1 YTD 150; Dec YTD 400 is the 2022 flow (the 当月 row is not)
     assert got[("pledge_amount", "2021-12-31", "year")] == (300.0, "measure")
     assert got[("pledge_amount", "2022-06-30", "half")] == (150.0, "measure")
@@ -142,10 +145,10 @@ def test_refresh_marts_covers_every_plan_month_and_a_single_as_of(engine):
         targets = read_frame(conn, "SELECT plan_id, COUNT(*) AS n FROM plan_targets GROUP BY plan_id")
     months = months.set_index("plan_id")
     targets = targets.set_index("plan_id")["n"]
-    # 14th-FYP plans: 2021-01 .. 2022-12 (the latest value): 24 months per target
+    # 14th-FYP plans: 2021-01 .. 2023-06 (the latest value): 30 months per target
     assert pd.Timestamp(months.loc["guangdong-14fyp", "first"]).date() == date(2021, 1, 31)
-    assert pd.Timestamp(months.loc["guangdong-14fyp", "last"]).date() == date(2022, 12, 31)
-    assert months.loc["guangdong-14fyp", "n"] == 24 * targets["guangdong-14fyp"]
+    assert pd.Timestamp(months.loc["guangdong-14fyp", "last"]).date() == date(2023, 6, 30)
+    assert months.loc["guangdong-14fyp", "n"] == 30 * targets["guangdong-14fyp"]
     # one month only: its rows replaced, the others kept
     written = refresh_marts(engine, as_of=date(2022, 6, 30))
     assert written == int(targets.sum())
