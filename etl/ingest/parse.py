@@ -269,7 +269,6 @@ _INT_COLUMNS = {"source_row", "year"}
 
 
 @cache
-@cache
 def _measures() -> dict[str, catalog.Measure]:
     return catalog.measure_by_code()
 
