@@ -340,3 +340,21 @@ def test_plan_progress_has_variety(data):
     counts = {s: statuses.count(s) for s in set(statuses)}
     assert counts.get("achieved", 0) >= 3 and counts.get("on_track", 0) >= 10, counts
     assert counts.get("behind", 0) + counts.get("off_track", 0) >= 10, counts
+
+
+def test_a_file_does_not_depend_on_the_range_it_was_generated_in(tmp_path, samples_2020):
+    wider = tmp_path / "wider"
+    generate_samples(wider, 2019, 2021, SEED)
+    digests = _digest(wider)
+    assert {name: digests.get(name) for name in _digest(samples_2020)} == _digest(samples_2020)
+
+
+def test_every_printed_header_names_its_measure_in_the_catalog():
+    """Flat headers and two-row group+sub headers spell measures the catalog knows (aliases)."""
+    from etl.catalog import resolve_measure
+    from etl.samples.layouts import COLUMN_HEADERS
+
+    for measure, (flat, group, sub) in COLUMN_HEADERS.items():
+        assert resolve_measure(flat) == measure, flat
+        if sub is not None and sub != "合计":
+            assert resolve_measure(group + sub) == measure, group + sub

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from etl.samples import profiles as P
 
 PROVINCE = "440000"
+MONOTONE_START = 2010
 MONTH_WEIGHTS = (7.0, 5.0, 8.0, 8.0, 8.5, 9.5, 8.5, 8.5, 9.0, 7.5, 8.5, 12.5)
 
 FLOW_MEASURES = (
@@ -110,8 +111,10 @@ class _Builder:
     def __init__(self, years: list[int], seed: int, cities: list[str], districts: dict[str, list[str]]):
         self.seed = seed
         self.out_years = years
-        # one year before the first (month-end stocks need the previous year end) and the anchor
-        self.years = list(range(min(years[0], 2020) - 1, max(years[-1], 2020) + 1))
+        # two years before the first (month-end stocks need the previous year end, and year-on-year
+        # columns the previous year's months) and the 2020 anchor: a file's bytes do not depend
+        # on the range it was generated in
+        self.years = list(range(min(years[0], 2020) - 2, max(years[-1], 2020) + 1))
         self.cities = cities
         self.districts = districts
         self.leaves_all = [c for c in cities if c not in districts] + [d for ds in districts.values() for d in ds]
@@ -200,7 +203,8 @@ class _Builder:
         """A stock that never shrinks (Madrid, GI): allocate the first year, then each increment."""
         table: dict[str, dict[int, float]] = {PROVINCE: {}}
         previous: dict[str, int] | None = None
-        for y in self.years:
+        # always start from the same year, so that a year's figures do not depend on the range
+        for y in range(min(MONOTONE_START, self.years[0]), self.years[-1] + 1):
             total = int(round(province_path(measure, y)))
             if previous is None:
                 by_city = allocate(total, weights_fn(y))
