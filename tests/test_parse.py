@@ -725,10 +725,10 @@ def test_district_table_with_the_city_row_and_a_total(tmp_path: Path) -> None:
 
 def test_region_cells_with_codes(tmp_path: Path) -> None:
     rows = [["地区", "发明专利授权量"], ["440100 广州市", 1], ["440300", 2], ["440400深圳", 3],
-            ["汕尾市（含深汕特别合作区）", 4]]
+            ["汕尾市（含深汕特别合作区）", 4], ["*湛江", 5], ["*注：带*的为快报数"]]
     parsed = parse_file(write_csv(tmp_path, "patent_2024-06.csv", rows))
     assert parsed.observations[["region_code", "value"]].values.tolist() == [[GUANGZHOU, 1.0], [SHENZHEN, 2.0],
-                                                                             ["441500", 4.0]]
+                                                                             ["441500", 4.0], ["440800", 5.0]]
     assert parsed.rejections[0].raw_value == "440400深圳"
 
 

@@ -269,14 +269,16 @@ def is_footnote(row: list[Cell]) -> bool:
     for prefix in _ordered_words("footnote_prefixes"):
         if first.startswith(prefix):
             rest = first[len(prefix):]
-            if prefix == "*" or not rest or rest[0] in ":：1234567890(、.," or len(prefix) >= 2:
+            if prefix == "*":
+                return resolve_region_name(rest) is None  # *广州: a marked region, not a note
+            if not rest or rest[0] in ":：1234567890(、.," or len(prefix) >= 2:
                 return True
     return False
 
 
 def region_key(text: object) -> str:
     """A region cell as a lookup key: spaces gone, ``其中：``, list numbering and a trailing note dropped."""
-    s = squash(text)
+    s = squash(text).strip("*※#")
     s = _SUBTOTAL_PREFIX.sub("", s)
     s = _LEADING_NUMBERING.sub("", s)
     if s.endswith(")") and "(" in s[1:]:
