@@ -6,7 +6,9 @@ PNG bytes go into the e-mail (CID), the archived HTML (data: URI) and the PDF.""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 from functools import cache
 from typing import Any
@@ -19,7 +21,9 @@ CJK_FONT_FILES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
+CHART_STYLE_VERSION = "1"  # bump when the drawing changes: cached PNGs are keyed on it
 CHART_DPI = 100
+_MEMORY_CACHE: dict[str, bytes] = {}
 CHART_SIZE_INCHES = (6.0, 2.9)
 
 
@@ -105,3 +109,35 @@ def render_chart(row: dict[str, Any], lang: str = "zh") -> bytes:
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def chart_key(row: dict[str, Any], lang: str) -> str:
+    """A hash of everything the chart shows: equal keys give identical PNGs."""
+    shown = {"points": chart_points(row), "lang": lang, "style": CHART_STYLE_VERSION,
+             **{k: row.get(k) for k in ("indicator_name_zh", "indicator_name_en", "unit", "target_value",
+                                        "target_year", "target_kind")}}
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def cached_chart(row: dict[str, Any], lang: str = "zh") -> bytes:
+    """The chart's PNG, drawn once per content: reports of the same as-of date (the December
+    brief, the fourth-quarter report and the annual evaluation) and re-renders reuse it, from
+    memory or from ``IPSTATS_HOME/reports/cache/charts``."""
+    from etl.config import get_settings
+
+    key = chart_key(row, lang)
+    if key in _MEMORY_CACHE:
+        return _MEMORY_CACHE[key]
+    path = get_settings().reports_dir / "cache" / "charts" / f"{key[:2]}" / f"{key}.png"
+    if path.exists():
+        png = path.read_bytes()
+    else:
+        png = render_chart(row, lang)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.part")
+        temporary.write_bytes(png)
+        temporary.replace(path)
+    if len(_MEMORY_CACHE) > 2000:
+        _MEMORY_CACHE.clear()
+    _MEMORY_CACHE[key] = png
+    return png

@@ -47,6 +47,10 @@ OPEN_STATUSES = ("pending", "sending", "failed")
 class DeliveryFailed(RuntimeError):
     """The message could not be handed to the server; the delivery stays pending."""
 
+    def __init__(self, message: str, delivery_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.delivery_ids = delivery_ids
+
 
 @dataclass(frozen=True)
 class SmtpSettings:
@@ -303,7 +307,8 @@ def _attempt(engine: Engine, report: RenderedReport, row: dict[str, Any], sender
                               "detail = :e WHERE delivery_id = :d AND attempt_no = :n"),
                          {"e": error[:2000], "now": _now(), "d": delivery_id, "n": attempt_no})
         log.error("delivery %s attempt %d failed: %s", delivery_id, attempt_no, error)
-        raise DeliveryFailed(f"delivery {delivery_id} (attempt {attempt_no}) failed: {error}") from exc
+        raise DeliveryFailed(f"delivery {delivery_id} (attempt {attempt_no}) failed: {error}",
+                             (delivery_id,)) from exc
     with engine.begin() as conn:
         conn.execute(text("UPDATE report_deliveries SET status = 'sent', sent_at = :now, message_id = :m, "
                           "last_error = NULL, updated_at = :now WHERE delivery_id = :d"),
@@ -332,20 +337,24 @@ def deliver(engine: Engine, report: RenderedReport, resend: bool = False,
     return _attempt(engine, report, row, config.sender)
 
 
-def deliver_pending(engine: Engine, recipients: RecipientsConfig | None = None) -> list[DeliveryResult]:
-    """Send every delivery still pending, sending (interrupted) or failed; raises DeliveryFailed
-    after trying them all if any failed."""
+def deliver_pending(engine: Engine, recipients: RecipientsConfig | None = None,
+                    skip: set[str] | frozenset[str] = frozenset()) -> list[DeliveryResult]:
+    """Send every delivery still pending, sending (interrupted) or failed (except ``skip``, those
+    attempted a moment ago); raises DeliveryFailed after trying them all if any failed."""
     config = recipients or load_recipients()
     placeholders = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
     rows = _rows(engine, f"status IN ({placeholders})", {})
-    results, failures = [], []
+    results, failures, failed_ids = [], [], []
     for row in sorted(rows, key=lambda r: r["delivery_id"]):
+        if row["delivery_id"] in skip:
+            continue
         try:
             results.append(_attempt(engine, archived_report(engine, row["archive_id"]), row, config.sender))
         except DeliveryFailed as exc:
             failures.append(str(exc))
+            failed_ids += list(exc.delivery_ids)
     if failures:
-        raise DeliveryFailed("; ".join(failures))
+        raise DeliveryFailed("; ".join(failures), tuple(failed_ids))
     return results
 
 

@@ -64,12 +64,15 @@ def run_due_reports(engine: Engine, today: date | None = None, periods: list[str
                 continue
             try:
                 result = deliver(engine, report, recipients=recipients)
-                summary["deliveries"].append({"archive_id": report.archive_id, "status": result.status})
+                summary["deliveries"].append({"archive_id": report.archive_id, "delivery_id": result.delivery_id,
+                                              "status": result.status})
             except DeliveryFailed as exc:
                 summary["failures"].append(str(exc))
+                summary["deliveries"] += [{"delivery_id": d, "status": "failed"} for d in exc.delivery_ids]
     if send:
         try:
-            for result in deliver_pending(engine, recipients=recipients):
+            for result in deliver_pending(engine, recipients=recipients,
+                                          skip={d.get("delivery_id") for d in summary["deliveries"]}):
                 summary["deliveries"].append({"delivery_id": result.delivery_id, "status": "sent (pending)"})
         except DeliveryFailed as exc:
             summary["failures"].append(str(exc))
@@ -89,14 +92,19 @@ def send_archived(engine: Engine, archive_ids: list[str], recipients: Recipients
 
     recipients = recipients or load_recipients()
     summary: dict[str, Any] = {"sent": [], "already_sent": [], "no_recipients": [], "failures": []}
+    attempted: set[str] = set()
     for archive_id in archive_ids:
         try:
             result = deliver(engine, archived_report(engine, archive_id), recipients=recipients)
-            summary.setdefault(result.status, []).append(archive_id)
+            summary.setdefault(result.status, []).append(result.delivery_id or archive_id)
+            if result.delivery_id:
+                attempted.add(result.delivery_id)
         except DeliveryFailed as exc:
             summary["failures"].append(str(exc))
+            attempted.update(exc.delivery_ids)
     try:
-        summary["sent"] += [result.delivery_id for result in deliver_pending(engine, recipients=recipients)]
+        summary["sent"] += [result.delivery_id for result in
+                            deliver_pending(engine, recipients=recipients, skip=attempted)]
     except DeliveryFailed as exc:
         summary["failures"].append(str(exc))
     log.info("report deliveries: %s", summary)

@@ -1,0 +1,168 @@
+"""Helpers shared by the report and delivery tests (no tests here): a warehouse with the real
+catalog and demonstration marts computed by the real progress code from invented values."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+from etl import warehouse
+
+AS_OF_DATES = (date(2024, 6, 30), date(2024, 12, 31))
+PERIODS = ("2024-06", "2024-Q2", "2024")
+LEFTOVERS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\bnull\b|\{\{|\}\}|\{%|%\}|\{[a-z_]+\}|Undefined|undefined")
+
+
+def demo_warehouse(url: str):
+    """An initialised warehouse with catalog and demo marts; returns its engine."""
+    from etl.catalog import load_catalog_into_warehouse
+    from etl.reports.demo import seed_demo_marts
+
+    engine = warehouse.get_engine(url)
+    warehouse.init_db(engine)
+    load_catalog_into_warehouse(engine)
+    seed_demo_marts(engine, AS_OF_DATES)
+    return engine
+
+
+def plan_ids(engine) -> list[str]:
+    from etl.reports.jobs import reportable_plans
+
+    return [plan for plan, _ in reportable_plans(engine)]
+
+
+def pdf_text(path: Path) -> str:
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is not installed"
+    result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=60,
+                            check=True)
+    return result.stdout.decode("utf-8")
+
+
+def visible_text(html: str) -> str:
+    """The HTML's text without tags, styles and data: URIs (what a reader sees)."""
+    body = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", body)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+CHROMIUM = "/usr/bin/chromium"
+_MEASURE = ("JSON.stringify({scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),"
+            " client: document.documentElement.clientWidth, inner: window.innerWidth})")
+
+
+class _Pipe:
+    """Chrome DevTools Protocol over --remote-debugging-pipe (fd 3 in, fd 4 out, NUL-separated JSON)."""
+
+    def __init__(self, to_chrome: int, from_chrome: int) -> None:
+        self.to_chrome, self.from_chrome, self.buffer, self.next_id = to_chrome, from_chrome, b"", 0
+        self.events: list[dict] = []
+
+    def _read_message(self, deadline: float) -> dict:
+        import json
+        import os
+        import select
+        import time
+
+        while b"\0" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer from chromium")
+            ready, _, _ = select.select([self.from_chrome], [], [], remaining)
+            if ready:
+                chunk = os.read(self.from_chrome, 1 << 20)
+                if not chunk:
+                    raise RuntimeError("chromium closed the pipe")
+                self.buffer += chunk
+        message, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60) -> dict:
+        import json
+        import os
+        import time
+
+        self.next_id += 1
+        request = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            request["sessionId"] = session
+        os.write(self.to_chrome, json.dumps(request).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._read_message(deadline)
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_event(self, method: str, timeout: float = 60) -> dict:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, event in enumerate(self.events):
+                if event.get("method") == method:
+                    return self.events.pop(i)
+            self.events.append(self._read_message(deadline))
+
+
+def phone_render(url: str, profile: Path, width: int = 390, height: int = 2000) -> tuple[dict, bytes]:
+    """Open ``url`` in headless Chromium emulating a ``width`` px phone (device metrics override,
+    mobile viewport); returns the page's measured widths and a PNG screenshot."""
+    import base64
+    import json
+    import os
+
+    to_chrome_r, to_chrome_w = os.pipe()
+    from_chrome_r, from_chrome_w = os.pipe()
+
+    def _child_fds() -> None:
+        reading, writing = os.dup(to_chrome_r), os.dup(from_chrome_w)  # above 4, so dup2 clobbers nothing
+        os.dup2(reading, 3)
+        os.dup2(writing, 4)
+        os.set_inheritable(3, True)
+        os.set_inheritable(4, True)
+
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--hide-scrollbars", "--remote-debugging-pipe", f"--user-data-dir={profile}",
+               f"--window-size={width},{height}", "about:blank"]
+    # close_fds=False: the child keeps only fds 3 and 4 (dup2 makes them inheritable; os.pipe's are not)
+    process = subprocess.Popen(command, preexec_fn=_child_fds, close_fds=False,  # noqa: PLW1509
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(to_chrome_r)
+    os.close(from_chrome_w)
+    pipe = _Pipe(to_chrome_w, from_chrome_r)
+    try:
+        targets = pipe.call("Target.getTargets")["targetInfos"]
+        page = next((t for t in targets if t["type"] == "page"), None)
+        target_id = page["targetId"] if page else pipe.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = pipe.call("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"]
+        pipe.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True}, session)
+        pipe.call("Page.enable", {}, session)
+        pipe.call("Page.navigate", {"url": url}, session)
+        pipe.wait_event("Page.loadEventFired")
+        measured = pipe.call("Runtime.evaluate", {"expression": _MEASURE, "returnByValue": True}, session)
+        widths = json.loads(measured["result"]["value"])
+        shot = pipe.call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+        try:
+            pipe.call("Browser.close", timeout=10)
+        except (RuntimeError, TimeoutError):
+            pass
+        return widths, base64.b64decode(shot)
+    finally:
+        os.close(to_chrome_w)
+        os.close(from_chrome_r)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
