@@ -264,8 +264,13 @@ def _build_grid(spec: FileSpec, data: SampleData, names: dict[str, RegionName], 
             top.append(region_header)
             bottom.append(None)
         elif col_kind == "yoy":
-            top.append("同比增长（%）")
-            bottom.append(None)
+            group, sub = _header_label(m, units[m], style, flat=header_mode != "two_row")
+            if sub is None:
+                top.append("同比增长（%）")
+                bottom.append(None)
+            else:  # inside the measure's group: 发明专利 over 申请量 | 同比增长（%） | 授权量
+                top.append(group)
+                bottom.append("同比增长（%）")
         elif header_mode == "split":
             label, _ = _header_label(m, units[m], style, flat=True)
             if m in L.STOCKS or m == "case_court_acceptance_rate":
