@@ -557,7 +557,7 @@ def test_unknown_region_rejects_the_row_with_the_name(tmp_path: Path) -> None:
 def test_tidy_indicator_layout(tmp_path: Path) -> None:
     rows = [
         ["region", "indicator", "year", "value", "unit"],
-        ["广东省", "知识产权保护社会满意度", 2023, "82.5", "分"],
+        ["广东省", "知识产权保护社会满意度（分）", 2023, "82.5", "分"],
         ["惠州", "地理标志产品交易额", "2024", "35,000", "万元"],
         ["清远", "专利密集型产业增加值占地区生产总值比重", 2024, "12.5%", None],
         ["清远", "不存在的指标", 2024, 1, "个"],

@@ -561,6 +561,19 @@ def _drop_duplicates(name: str, entries: list[_Entry], layout: WideLayout,
 # ----------------------------------------------------------------------------- tidy family
 
 
+_TRAILING_PARENTHETICAL = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+
+
+def _resolve_indicator(raw: Cell) -> str | None:
+    """An indicator as printed in a plan table (or its code); a trailing ``（件）`` may be dropped."""
+    if raw is None:
+        return None
+    code = catalog.resolve_indicator(raw)
+    if code is None and isinstance(raw, str) and _TRAILING_PARENTHETICAL.search(raw):
+        code = catalog.resolve_indicator(_TRAILING_PARENTHETICAL.sub("", raw))
+    return code
+
+
 def _parse_tidy(name: str, grid: Grid, layout: TidyLayout) -> ParsedFile:
     rows = grid.rows
     cols = layout.columns
@@ -607,7 +620,7 @@ def _parse_tidy(name: str, grid: Grid, layout: TidyLayout) -> ParsedFile:
         if code is None:
             rejections.append(_rejection(name, row_no, headers["region"], region_raw, _unknown_region(region_raw)))
             continue
-        indicator_code = catalog.resolve_indicator(indicator_raw) if indicator_raw is not None else None
+        indicator_code = _resolve_indicator(indicator_raw)
         if indicator_code is None:
             rejections.append(_rejection(name, row_no, headers["indicator"], indicator_raw,
                                          "unknown indicator (not a name or alias in the indicator catalog)"))
