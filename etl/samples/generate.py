@@ -422,11 +422,11 @@ def plan_files(data: SampleData, names: dict[str, RegionName], seed: int) -> lis
     return specs
 
 
-def _write(spec: FileSpec, grid: Grid, out_dir: Path) -> Path:
-    path = out_dir / spec.name
-    if path.exists() and path in _WRITTEN:
+def _write(spec: FileSpec, grid: Grid, out_dir: Path, written: set[str]) -> Path:
+    if spec.name in written:
         raise RuntimeError(f"two sample files would be called {spec.name}")
-    _WRITTEN.add(path)
+    written.add(spec.name)
+    path = out_dir / spec.name
     if spec.style["fmt"] == "xlsx":
         sheet = {"patent": "专利", "trademark": "商标", "pledge": "质押融资", "case": "案件",
                  "reference": "Sheet1"}[spec.kind]
@@ -435,9 +435,6 @@ def _write(spec: FileSpec, grid: Grid, out_dir: Path) -> Path:
     else:
         write_csv(grid, path, spec.style["encoding"], padded=spec.style["csv_padded"])
     return path
-
-
-_WRITTEN: set[Path] = set()
 
 
 def _write_indicator_files(data: SampleData, out_dir: Path, seed: int) -> list[Path]:
@@ -478,10 +475,10 @@ def generate_samples(out_dir: Path | str, year_from: int = 2016, year_to: int = 
     cities, districts, names = _region_names()
     data = build_sample_data(list(range(year_from, year_to + 1)), seed, cities, districts)
     summary = GenerationSummary(out_dir=out)
-    _WRITTEN.clear()
+    written: set[str] = set()
     for spec in plan_files(data, names, seed):
         grid = _build_grid(spec, data, names, cities, districts, seed)
-        summary.files.append(_write(spec, grid, out))
+        summary.files.append(_write(spec, grid, out, written))
         summary.by_kind[spec.kind] = summary.by_kind.get(spec.kind, 0) + 1
     tidy = _write_indicator_files(data, out, seed)
     summary.files += tidy
