@@ -754,3 +754,19 @@ def test_three_row_header_with_month_and_cumulative_columns(tmp_path: Path) -> N
     assert set(xlsx.observations["source_column"]) == {"发明专利 / 申请量 / 当月", "发明专利 / 申请量 / 累计",
                                                        "发明专利 / 授权量 / 本月", "发明专利 / 授权量 / 1-6月累计",
                                                        "有效发明专利量（件）"}
+
+
+def test_period_from_the_header_when_title_and_name_have_none(tmp_path: Path) -> None:
+    rows = [["地区", "2024年1-9月", None], [None, "商标申请量", "有效注册商标量"], ["广州", 90000, 1600000]]
+    parsed = parse_file(write_csv(tmp_path, "trademarks.csv", rows))
+    assert (parsed.period_type, parsed.period_end) == ("month", date(2024, 9, 30))
+    assert value_of(parsed, GUANGZHOU, "tm_applications", "month", "ytd") == 90000
+
+
+def test_tidy_without_year_column_takes_the_year_of_the_file_name(tmp_path: Path) -> None:
+    rows = [["地区", "指标", "数值", "单位"], ["惠州", "作品登记量", "1,200", "件"]]
+    parsed = parse_file(write_csv(tmp_path, "补充指标_2024年度.csv", rows))
+    assert parsed.indicator_values[["region_code", "indicator_code", "year", "value"]].values.tolist() == [
+        [HUIZHOU, "copyright_registrations", 2024, 1200.0]]
+    with pytest.raises(FileQuarantined, match="no year column"):
+        parse_file(write_csv(tmp_path, "补充指标.csv", rows))
