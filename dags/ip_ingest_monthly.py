@@ -1,10 +1,14 @@
 """Monthly reprocessing: a run owns one calendar month and reprocesses the ARCHIVED exports whose
 period ends in it, idempotently (bytes already published are unchanged).
 
-The data interval is a month (03:00 Asia/Shanghai on the 1st to the next 1st), so Airflow's own
+The data interval is a month (08:00 Asia/Shanghai on the 1st to the next 1st), so Airflow's own
 backfill rebuilds years of warehouse from the raw archive:
 
     airflow backfill create --dag-id ip_ingest_monthly --from-date 2016-01-01 --to-date 2025-12-31
+
+08:00 local is 00:00 UTC: ``backfill create`` reads its dates as UTC midnights, so with this hour the
+run of January 2016 (logical date 2016-01-01T00:00Z) is inside ``--from-date 2016-01-01`` and the
+run of December 2025 inside ``--to-date 2025-12-31``; at 03:00 local January would fall outside.
 
 Runs go one at a time in date order (max_active_runs=1), so year-to-date checks see the months
 before. A month with a quarantined export ends in failure after loading the rest.
@@ -30,7 +34,7 @@ default_args = {
 with DAG(
     dag_id="ip_ingest_monthly",
     description="Reprocess the archived exports of one month (backfill-friendly, idempotent)",
-    schedule=CronDataIntervalTimetable("0 3 1 * *", timezone=TIMEZONE),
+    schedule=CronDataIntervalTimetable("0 8 1 * *", timezone=TIMEZONE),
     start_date=pendulum.datetime(2016, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,

@@ -474,16 +474,21 @@ def _validation_frame(kind: str, entries: list) -> pd.DataFrame:
     frames = []
     for item, outcome, observations, indicators in entries:
         parsed = item.parsed
+        # value split into columns by what it is, so each range expectation reads one column
         if kind == "indicator":
             frame = indicators.assign(
                 batch_id=outcome.batch_id,
                 stated_first_year=parsed.period_start.year if parsed.period_start else 1900,
-                stated_last_year=parsed.period_end.year if parsed.period_end else 2100)
+                stated_last_year=parsed.period_end.year if parsed.period_end else 2100,
+                count_or_amount=indicators["value"].where(indicators["unit"] != "%"))
         else:
+            is_rate = observations["basis"] == "rate"
             frame = observations.assign(
                 batch_id=outcome.batch_id,
                 stated_period_start=pd.Timestamp(parsed.period_start or date(1900, 1, 1)),
-                stated_period_end=pd.Timestamp(parsed.period_end or date(2100, 12, 31)))
+                stated_period_end=pd.Timestamp(parsed.period_end or date(2100, 12, 31)),
+                count_or_amount=observations["value"].where(~is_rate),
+                rate_percent=observations["value"].where(is_rate))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

@@ -1,0 +1,234 @@
+"""The load pipeline on both warehouses: idempotency, revisions, quarantine (whole-file fault and
+GX failure), year rows, derived monthly flows, reconciliation, CLI and backfill from the archive."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from etl.config import get_settings
+from etl.ingest.pipeline import ingest_paths
+from etl.warehouse import read_frame
+
+CITIES = [
+    ("广州", 40), ("深圳", 60), ("珠海", 8), ("汕头", 5), ("佛山", 20), ("韶关", 2), ("河源", 1), ("梅州", 2),
+    ("惠州", 9), ("汕尾", 1), ("东莞", 25), ("中山", 7), ("江门", 6), ("阳江", 1), ("湛江", 2), ("茂名", 2),
+    ("肇庆", 3), ("清远", 2), ("潮州", 1), ("揭阳", 2), ("云浮", 1),
+]
+TABLES = ["load_batches", "obs_observations", "obs_history", "obs_indicator_values", "obs_indicator_history",
+          "load_rejections", "load_validation_results", "load_reconciliation", "stg_observations"]
+
+
+def patent_csv(folder: Path, name: str, title_period: str, scale: float = 1.0, province: float | None = None,
+               overrides: dict[str, float] | None = None, valid_scale: float = 1.0) -> Path:
+    """A wide patent export for the province and its 21 cities (year-to-date grants, valid stock)."""
+    overrides = overrides or {}
+    rows = [(city, round(weight * 10 * scale), weight * 100 * valid_scale) for city, weight in CITIES]
+    rows = [(city, overrides.get(city, grants), valid) for city, grants, valid in rows]
+    total = province if province is not None else sum(r[1] for r in rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([f"{title_period}全省各地市专利授权状况统计表"])
+    writer.writerow(["单位：件"])
+    writer.writerow(["地区", "发明专利授权量", "有效发明专利量"])
+    writer.writerow(["全省", f"{total:g}", f"{sum(r[2] for r in rows):g}"])
+    for city, grants, valid in rows:
+        writer.writerow([city, f"{grants:g}", f"{valid:g}"])
+    path = folder / name
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def dump(engine, tables=TABLES, drop_timestamps: bool = False) -> dict[str, list]:
+    """Every row of the tables, sorted, as plain values (optionally without *_at columns)."""
+    out = {}
+    with engine.connect() as conn:
+        for table in tables:
+            frame = read_frame(conn, f"SELECT * FROM {table}")
+            if drop_timestamps:
+                frame = frame[[c for c in frame.columns if not c.endswith("_at") and c != "run_id"]]
+            rows = [tuple("" if pd.isna(v) else str(v) for v in row) for row in frame.itertuples(index=False)]
+            out[table] = sorted(rows)
+    return out
+
+
+def observations(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return read_frame(conn, "SELECT * FROM obs_observations ORDER BY region_code, measure_code, period_end, "
+                                "period_type, basis")
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
+
+
+def test_same_files_twice_give_an_identical_warehouse(engine, exports: Path) -> None:
+    patent_csv(exports, "2024年1-5月专利统计.csv", "2024年1-5月", scale=1.0)
+    patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月", scale=1.2)
+    (exports / "2024年1-7月专利统计.csv").write_bytes(b"")  # a whole-file fault
+    first = ingest_paths([exports], engine)
+    assert sorted(o.status for o in first) == ["loaded", "loaded", "quarantined"]
+    before = dump(engine)
+    before_without_times = dump(engine, drop_timestamps=True)
+    second = ingest_paths([exports], engine)
+    assert sorted(o.status for o in second) == ["quarantined", "unchanged", "unchanged"]
+    after = dump(engine)
+    # published data, history, lineage and checks are identical row for row ...
+    for table in ("obs_observations", "obs_history", "obs_indicator_values", "load_reconciliation"):
+        assert after[table] == before[table], table
+    # ... and everything else too, except when the quarantined file was looked at again
+    assert dump(engine, drop_timestamps=True) == before_without_times
+
+
+def test_revision_moves_replaced_values_to_history(engine, exports: Path) -> None:
+    original = patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月")
+    [first] = ingest_paths([original], engine)
+    assert first.status == "loaded" and first.rows_loaded == 44
+    revision_dir = exports / "later"
+    revision_dir.mkdir()
+    revised_file = patent_csv(revision_dir, "2024年1-6月专利统计（修订）.csv", "2024年1-6月",
+                              overrides={"广州": 999})
+    [second] = ingest_paths([revised_file], engine)
+    assert second.status == "revised", second.line()
+    obs = observations(engine)
+    guangzhou = obs[(obs.region_code == "440100") & (obs.measure_code == "patent_invention_grants")]
+    assert guangzhou["value"].tolist() == [999.0]
+    assert set(obs["batch_id"]) == {second.batch_id}
+    with engine.connect() as conn:
+        history = read_frame(conn, "SELECT * FROM obs_history")
+        batch = read_frame(conn, "SELECT status, source_file FROM load_batches WHERE batch_id = :b",
+                           {"b": second.batch_id})
+    # only the values that changed are superseded: 广州's grants and the province total
+    assert sorted(history["region_code"]) == ["440000", "440100"]
+    assert set(history["superseded_by"]) == {second.batch_id}
+    assert set(history["batch_id"]) == {first.batch_id}
+    assert history.set_index("region_code").loc["440100", "value"] == 400.0
+    assert batch.iloc[0].tolist() == ["revised", "2024年1-6月专利统计（修订）.csv"]
+
+
+def test_whole_file_fault_quarantines_that_file_only(engine, exports: Path) -> None:
+    good = patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月")
+    empty = exports / "2024年1-7月专利统计.csv"
+    empty.write_bytes(b"")
+    truncated = exports / "2024年1-8月专利统计.xlsx"
+    truncated.write_bytes(b"PK\x03\x04 truncated workbook")
+    outcomes = {o.original_name: o for o in ingest_paths([good, empty, truncated], engine)}
+    assert outcomes[good.name].status == "loaded"
+    for faulty in (empty, truncated):
+        outcome = outcomes[faulty.name]
+        assert outcome.status == "quarantined" and outcome.reason
+        assert (get_settings().quarantine_dir / f"{outcome.content_hash[:12]}_{faulty.name}").exists()
+        archived = get_settings().archive_dir / outcome.content_hash[:2] / f"{outcome.content_hash}{faulty.suffix}"
+        assert archived.exists()
+    with engine.connect() as conn:
+        batches = read_frame(conn, "SELECT source_file, status, reason FROM load_batches ORDER BY source_file")
+        published = read_frame(conn, "SELECT DISTINCT batch_id FROM obs_observations")
+        rejections = read_frame(conn, "SELECT source_file, reason FROM load_rejections")
+    assert batches.set_index("source_file").loc[empty.name, "status"] == "quarantined"
+    assert "empty" in batches.set_index("source_file").loc[empty.name, "reason"]
+    assert published["batch_id"].tolist() == [outcomes[good.name].batch_id]
+    assert set(rejections["source_file"]) == {empty.name, truncated.name}
+
+
+def test_gx_failure_quarantines_the_batch_and_publishes_nothing(engine, exports: Path) -> None:
+    may = patent_csv(exports, "2024年1-5月专利统计.csv", "2024年1-5月", scale=2.0)
+    [loaded] = ingest_paths([may], engine)
+    assert loaded.status == "loaded"
+    before = observations(engine)
+    # June's year-to-date for 广州 is below May's already loaded: the GX suite fails the whole batch
+    june = patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月", scale=2.5, overrides={"广州": 100})
+    [outcome] = ingest_paths([june], engine)
+    assert outcome.status == "quarantined"
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in outcome.reason
+    assert "previous_ytd" in outcome.reason
+    pd.testing.assert_frame_equal(observations(engine), before)
+    page = Path(outcome.docs_path)
+    assert page.exists() and page.parent == get_settings().artifacts_dir / "validation"
+    assert "440100" in page.read_text(encoding="utf-8") and "FAILED" in page.read_text(encoding="utf-8")
+    with engine.connect() as conn:
+        results = read_frame(conn, "SELECT * FROM load_validation_results WHERE batch_id = :b",
+                             {"b": outcome.batch_id})
+        staged = read_frame(conn, "SELECT COUNT(*) AS n FROM stg_observations WHERE batch_id = :b",
+                            {"b": outcome.batch_id})
+    assert len(results) == 1 and not bool(results.loc[0, "success"]) and results.loc[0, "failed"] >= 1
+    assert results.loc[0, "docs_path"] == str(page)
+    failed = [r for r in json.loads(results.loc[0, "result_json"])["results"] if not r["success"]]
+    assert failed[0]["result"]["unexpected_count"] == 1
+    assert staged["n"][0] > 0  # kept in staging for inspection, never published
+
+
+def test_december_export_yields_the_year_and_monthly_flows_derive_from_ytd(engine, exports: Path) -> None:
+    for month, scale in ((1, 1.0), (2, 1.5), (12, 3.0)):
+        period = "2024年1月" if month == 1 else f"2024年1-{month}月"
+        patent_csv(exports, f"{period}专利统计.csv", period, scale=scale)
+    outcomes = ingest_paths([exports], engine)
+    assert {o.status for o in outcomes} == {"loaded"}
+    obs = observations(engine)
+    year = obs[(obs.period_type == "year") & (obs.region_code == "440100")].set_index("measure_code")
+    assert year.loc["patent_invention_grants", "basis"] == "period"
+    assert year.loc["patent_invention_grants", "value"] == 1200.0
+    assert year.loc["patent_invention_valid", "basis"] == "stock"
+    with engine.connect() as conn:
+        flows = read_frame(conn, "SELECT period_end, value, derivation FROM stg_monthly_flows WHERE region_code = "
+                                 "'440100' AND measure_code = 'patent_invention_grants' ORDER BY period_end")
+    assert flows["value"].tolist() == [400.0, 200.0]  # January, then February = 600 - 400; no November: no December
+    assert flows["derivation"].tolist() == ["first_period_of_year", "ytd_difference"]
+
+
+def test_reconciliation_warns_with_figures(engine, exports: Path) -> None:
+    patent_csv(exports, "2023年1-12月专利统计.csv", "2023年1-12月", scale=1.0)
+    # the province reports 100 more grants than its cities; valid stock doubles on 400 grants
+    patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月", scale=1.0, province=2100, valid_scale=2.0)
+    outcomes = ingest_paths([exports], engine)
+    assert all(o.status == "loaded" for o in outcomes), [o.line() for o in outcomes]
+    with engine.connect() as conn:
+        warnings = read_frame(conn, "SELECT * FROM load_reconciliation ORDER BY check_name, region_code")
+    sums = warnings[warnings.check_name == "city_sum_vs_province"]
+    assert sums[["region_code", "measure_code", "expected", "actual", "difference"]].values.tolist() == [
+        ["440000", "patent_invention_grants", 2100.0, 2000.0, -100.0]]
+    assert "21 sub-regions of 440000 sum to 2,000.00 but 440000 reports 2,100.00" in sums["message"].iloc[0]
+    stock = warnings[(warnings.check_name == "stock_vs_flow") & (warnings.region_code == "440100")]
+    assert stock[["measure_code", "expected", "actual"]].values.tolist() == [["patent_invention_valid", 400.0, 4000.0]]
+    assert set(warnings["check_name"]) == {"city_sum_vs_province", "stock_vs_flow"}
+
+
+def test_cli_ingest_export_and_backfill_rebuild(engine, exports: Path, tmp_path: Path, capsys,
+                                                monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> None:
+    from etl.cli import main
+
+    patent_csv(exports, "2024年1-5月专利统计.csv", "2024年1-5月")
+    patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月", scale=1.1)
+    (exports / "2024年1-7月专利统计.csv").write_text("注：本月暂无数据\n", encoding="utf-8")
+    assert main(["ingest", str(exports), "--no-refresh"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert sorted(line.split()[0] for line in lines) == ["loaded", "loaded", "quarantined"]
+    assert main(["export", "observations", "--format", "csv"]) == 0
+    exported = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert list(exported.columns[:8]) == ["region_code", "measure", "period_end", "period_type", "basis", "value",
+                                          "unit", "source_file"]
+    assert len(exported) == 88
+    assert set(exported["source_file"]) == {"2024年1-5月专利统计.csv", "2024年1-6月专利统计.csv"}
+    assert main(["export", "rejections", "--format", "csv"]) == 0
+    rejections = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert list(rejections.columns[:5]) == ["file", "row", "column", "raw_value", "reason"]
+    assert rejections["file"].tolist() == ["2024年1-7月专利统计.csv"]
+    before = observations(engine)
+    # the raw archive alone rebuilds the warehouse: wipe the published tables, then backfill
+    with engine.begin() as conn:
+        for table in ("obs_observations", "obs_history", "load_batches", "load_rejections",
+                      "load_validation_results", "load_reconciliation", "stg_observations"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    shutil.rmtree(exports)
+    assert main(["backfill", "--from", "2024-05", "--to", "2024-06", "--no-refresh"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.strip().splitlines()] == ["loaded", "loaded"]
+    pd.testing.assert_frame_equal(observations(engine), before)
