@@ -109,10 +109,13 @@ def fetch_frame(conn: Connection, sql: str) -> pd.DataFrame:
     (``pandas.DataFrame(result.fetchall())`` probes every SQLAlchemy Row for attributes, which
     costs seconds on tens of thousands of rows.)
     """
+    dbapi = conn.connection.dbapi_connection
     if is_duckdb(conn):
-        return conn.connection.dbapi_connection.execute(sql).df()
-    result = conn.execute(text(sql))
-    return pd.DataFrame.from_records([tuple(row) for row in result], columns=list(result.keys()))
+        return dbapi.execute(sql).df()
+    with dbapi.cursor() as cursor:  # psycopg: plain tuples; no parameters, so no placeholder parsing
+        cursor.execute(sql)
+        columns = [column.name for column in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
 
 def _drop_temp_tables(conn: Connection) -> None:
@@ -136,7 +139,16 @@ def compute_indicator_values(conn: Connection) -> pd.DataFrame:
         bulk_insert(conn, "tmp_tidy_unit_factors", _tidy_unit_factors(conn))
         staging = read_sql("staging/stg_indicator_inputs.sql").strip().rstrip(";")
         conn.execute(text(f"CREATE TEMPORARY TABLE stg_indicator_inputs AS {staging}"))
+        postgres = not is_duckdb(conn)
+        if postgres:
+            # Temporary tables have no statistics: the planner would estimate a handful of rows and
+            # join the denominators by nested loop (seconds instead of milliseconds).
+            for name in (*_TEMP_TABLES, "stg_indicator_inputs"):
+                conn.execute(text(f"ANALYZE {name}"))
+            conn.execute(text("SET LOCAL enable_nestloop = off"))
         frame = fetch_frame(conn, read_sql("marts/mart_indicator_values.sql").strip().rstrip(";"))
+        if postgres:
+            conn.execute(text("RESET enable_nestloop"))
     finally:
         _drop_temp_tables(conn)
     unit_by_indicator = dict(zip(indicators["indicator_code"], indicators["unit"], strict=True))

@@ -159,12 +159,12 @@ def _int(value) -> int | None:
 
 def _lineage(keys: Iterable, index: _ValueIndex) -> str:
     used: list = []
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     for key in keys:
         if key is None:
             continue
         for item in index.inputs_of(key):
-            marker = json.dumps(item, sort_keys=True, ensure_ascii=False)
+            marker = tuple(sorted(item.items()))
             if marker not in seen:
                 seen.add(marker)
                 used.append(item)
