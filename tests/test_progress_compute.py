@@ -4,6 +4,7 @@ out by hand in the comments: a 2020 -> 2025 plan, so the plan runs 60 months fro
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -361,3 +362,40 @@ def test_avg_growth_from_levels_shows_the_rate_as_latest_value():
     result = evaluate_target(spec("avg_growth", 100.0, 30.0), [year(2022, 144.0)], date(2022, 12, 31))
     assert result.latest_value == approx(20.0)
     assert "from 2020 (100) to 2022 (144)" in result.note
+
+
+def test_compute_progress_picks_the_rate_or_the_levels_of_a_growth_indicator():
+    """A supplied rate counts for the plan it covers; for a later plan, the levels give the growth."""
+    import pandas as pd
+
+    from etl.progress import compute_progress
+
+    common = dict(indicator_code="pct_applications_growth", region_code="440000",
+                  indicator_name_zh="PCT申请量年均增长率",
+                  indicator_name_en="PCT growth", unit="%", category="创造", target_kind="avg_growth",
+                  comparator=">=", source="table", source_ref="test", base_value=None, target_value=10.0,
+                  catalog_note=None, row_no=1, indicator_unit="%", aggregation="growth", direction="increase",
+                  method="measure", measure_basis="flow")
+    targets = pd.DataFrame([
+        dict(common, plan_id="old", target_id="r1", base_year=2015, target_year=2020),
+        dict(common, plan_id="new", target_id="r1", base_year=2020, target_year=2025),
+    ])
+
+    def row(series, y, value):
+        return dict(series_code=series, indicator_code="pct_applications_growth", region_code="440000",
+                    period_end=date(y, 12, 31), period_type="year", value=value, unit="%",
+                    value_source="tidy" if series == "pct_applications_growth" else "measure",
+                    inputs=f'[{{"batch_id": "{series}-{y}"}}]')
+    values = pd.DataFrame([row("pct_applications_growth", 2020, 13.1),
+                           row("level:pct_applications_growth", 2020, 1000.0),
+                           row("level:pct_applications_growth", 2022, 1210.0)])
+    frame = compute_progress(targets, values, [date(2022, 12, 31)]).set_index("plan_id")
+    # old plan (2015-2020): the printed 13.1 % is the growth: achieved, verdict achieved
+    assert frame.loc["old", "observed_growth"] == approx(0.131)
+    assert frame.loc["old", "verdict"] == "achieved"
+    # new plan (2020-2025): 1000 -> 1210 in two years: g = 1.21^(1/2) - 1 = 10 % = r: achieved
+    assert frame.loc["new", "observed_growth"] == approx(0.1)
+    assert frame.loc["new", "status"] == "achieved"
+    assert frame.loc["new", "latest_value"] == approx(10.0)
+    used = {item["batch_id"] for item in json.loads(frame.loc["new", "observations_used"])}
+    assert used == {"level:pct_applications_growth-2020", "level:pct_applications_growth-2022"}

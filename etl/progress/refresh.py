@@ -108,8 +108,9 @@ class _ValueIndex:
         return sorted((Point(self.period_end[i], self.value[i] * factor, self.period_type[i], key=i)
                        for i in self.rows.get(key, ())), key=lambda p: (p.period_end, not p.is_year))
 
-    def has(self, key: tuple[str, str]) -> bool:
-        return bool(self.rows.get(key))
+    def has_after(self, key: tuple[str, str], year: int | None) -> bool:
+        """Whether the series has a value after ``year`` (any value when ``year`` is None)."""
+        return any(year is None or self.period_end[i].year > year for i in self.rows.get(key, ()))
 
     def inputs_of(self, position: int) -> list:
         if position not in self._parsed:
@@ -129,7 +130,9 @@ def _target_series(target, index: _ValueIndex) -> _Series:
     full_years_only = target.aggregation == "annual_flow"
     if kind == "avg_growth":
         is_rate_indicator = target.aggregation in ("growth", "rate") or target.indicator_unit == "%"
-        if is_rate_indicator and index.has(own):
+        # a supplied rate (tidy) is the growth itself; a rate only for years before the plan (e.g. the
+        # previous plan's completion value) says nothing about this plan: use the levels then
+        if is_rate_indicator and index.has_after(own, _int(target.base_year)):
             value_is_rate, key, factor = True, own, 1.0
         elif is_rate_indicator:
             # the growth of the underlying measure; the plan's base is a rate, not a level
