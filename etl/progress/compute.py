@@ -225,7 +225,7 @@ def evaluate_target(spec: TargetSpec, points: Iterable[Point], as_of: date,
     if result.status != "achieved":
         if result.ratio is None:
             result.status = "no_data"
-            result.notes.append("completion undefined (target equals base)")
+            result.notes.append("completion undefined (target equals the base, or is zero)")
         else:
             result.status = classify_ratio(result.ratio, thresholds)
     if result.latest_period_end is not None and result.latest_period_end >= year_end(target_year):
