@@ -97,7 +97,7 @@ def render_table(frame: pd.DataFrame) -> str:
     if not frame.empty:
         first = frame.iloc[0]
         lines.append(f"{first['plan_id']}  截至 {pd.Timestamp(first['as_of']).strftime('%Y-%m')}")
-    lines.append("  ".join(fit(name, width, align) for name, width, align in columns))
+    lines.append("  ".join(fit(name, width, align) for name, width, align in columns).rstrip())
     lines.append("  ".join("-" * width for _, width, _ in columns))
     for _, row in frame.iterrows():
         latest = row["cumulative_value"] if row["target_kind"] == "period_total" else row["latest_value"]
