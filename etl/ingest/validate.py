@@ -12,6 +12,7 @@ import html
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -88,14 +89,18 @@ class _GX:
 
 
 _GX_SINGLETON: _GX | None = None
+# The context is shared by the threads of a process (one loader thread per file in some callers);
+# GX contexts are not thread-safe, and validation is CPU-bound anyway.
+_GX_LOCK = threading.RLock()
 
 
 def _gx() -> _GX:
     global _GX_SINGLETON
-    if _GX_SINGLETON is None:
-        started = time.perf_counter()
-        _GX_SINGLETON = _GX()
-        log.info("great_expectations ready in %.1f s", time.perf_counter() - started)
+    with _GX_LOCK:
+        if _GX_SINGLETON is None:
+            started = time.perf_counter()
+            _GX_SINGLETON = _GX()
+            log.info("great_expectations ready in %.1f s", time.perf_counter() - started)
     return _GX_SINGLETON
 
 
@@ -167,16 +172,17 @@ def run_suite(kind: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> Val
     """Validate ``frame`` (one or many batches, told apart by ``batch_id``) against the suite of
     ``kind`` (GX 1.x, ephemeral context). Unexpected rows carry their batch_id in the result."""
     gx_state = _gx()  # the one-off import/setup is not part of the per-batch figure
-    started = time.perf_counter()
-    suite = gx_state.suite(kind)
     data = frame.reset_index(drop=True).copy()
     for column in ("period_end", "stated_period_start", "stated_period_end"):
         if column in data.columns:
             data[column] = pd.to_datetime(data[column])
-    batch = gx_state.batch_definition.get_batch(batch_parameters={"dataframe": data})
-    result = batch.validate(suite, expectation_parameters=parameters, result_format={
-        "result_format": "COMPLETE", "unexpected_index_column_names": ["batch_id"],
-        "return_unexpected_index_query": False})
+    with _GX_LOCK:
+        started = time.perf_counter()
+        suite = gx_state.suite(kind)
+        batch = gx_state.batch_definition.get_batch(batch_parameters={"dataframe": data})
+        result = batch.validate(suite, expectation_parameters=parameters, result_format={
+            "result_format": "COMPLETE", "unexpected_index_column_names": ["batch_id"],
+            "return_unexpected_index_query": False})
     stats = result.statistics
     payload = json.loads(json.dumps(result.to_json_dict(), default=str))
     return ValidationOutcome(
