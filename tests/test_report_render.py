@@ -101,6 +101,20 @@ def test_kinds_differ_and_header_prints_what_officials_ask(rendered) -> None:
     assert "规划期已结束" in closed and ("已实现" in closed or "未实现" in closed)
 
 
+def test_data_quality_section_reports_the_period_s_loads(rendered) -> None:
+    _, reports = rendered
+    raw = reports[("huizhou-14fyp", "2024-06")].html.read_text(encoding="utf-8")
+    june = visible_text(raw)
+    quality = june.split("四、数据质量", 1)[1].split("五、说明与数据来源", 1)[0]
+    assert "共3个：入库1个、修订1个、隔离1个" in quality
+    assert "broken&lt;export&gt;.xlsx" in raw and "broken<export>.xlsx" in quality  # escaped, shown as text
+    assert "header row not found" in quality and "sample_trademark_2024-06_v2.xlsx" in quality
+    assert "trademark（1/12）" in quality and "地市合计与全省数相差2件" in quality
+    assert "被拒绝的数据行 1项" in quality
+    year = visible_text(reports[("huizhou-14fyp", "2024")].html.read_text(encoding="utf-8"))
+    assert "共3个" in year.split("四、数据质量", 1)[1]
+
+
 def test_xlsx_appendix_holds_the_table_and_the_series(rendered) -> None:
     from openpyxl import load_workbook
 

@@ -3,6 +3,7 @@ catalog and demonstration marts computed by the real progress code from invented
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import shutil
 import subprocess
@@ -25,7 +26,40 @@ def demo_warehouse(url: str):
     warehouse.init_db(engine)
     load_catalog_into_warehouse(engine)
     seed_demo_marts(engine, AS_OF_DATES)
+    add_load_lineage(engine)
     return engine
+
+
+def add_load_lineage(engine) -> None:
+    """A loaded, a revised and a quarantined file of June 2024, a rejected row, a failed
+    validation and a reconciliation warning, as the ingestion pipeline records them."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    batches = [
+        ("b1", "sample_patent_2024-06.xlsx", "loaded", None, date(2024, 6, 30)),
+        ("b2", "sample_trademark_2024-06_v2.xlsx", "revised", None, date(2024, 6, 30)),
+        ("b3", "broken<export>.xlsx", "quarantined", "header row not found (file broken<export>.xlsx)", None),
+    ]
+    with engine.begin() as conn:
+        for batch_id, name, status, reason, period_end in batches:
+            conn.execute(text(
+                "INSERT INTO load_batches (batch_id, source_file, archive_path, content_hash, source_kind, "
+                "period_type, period_end, received_at, status, reason, rows_read, rows_loaded, rows_rejected) "
+                "VALUES (:b, :f, :a, :h, 'patent', 'month', :pe, :r, :s, :reason, 10, 9, 1)"),
+                {"b": batch_id, "f": name, "a": f"archive/{batch_id}", "h": batch_id * 8, "pe": period_end,
+                 "r": datetime(2024, 6, 20, 10), "s": status, "reason": reason})
+        conn.execute(text("INSERT INTO load_rejections (batch_id, source_file, row_no, column_name, raw_value, reason, "
+                          "rejected_at) VALUES ('b1', 'sample_patent_2024-06.xlsx', 7, '授权量', 'abc', "
+                          "'not a number', :t)"), {"t": datetime(2024, 6, 20, 10)})
+        conn.execute(text("INSERT INTO load_validation_results (batch_id, suite_name, success, evaluated, failed, "
+                          "result_json, validated_at) VALUES ('b2', 'trademark', FALSE, 12, 1, '{}', :t)"),
+                     {"t": datetime(2024, 6, 20, 10)})
+        conn.execute(text("INSERT INTO load_reconciliation (batch_id, check_name, region_code, measure_code, "
+                          "period_end, expected, actual, difference, message, checked_at) VALUES ('b1', "
+                          "'city_sum_vs_province', '440000', 'patent_grants', :pe, 100, 98, -2, "
+                          "'地市合计与全省数相差2件', :t)"), {"pe": date(2024, 6, 30), "t": datetime(2024, 6, 20, 10)})
 
 
 def plan_ids(engine) -> list[str]:
@@ -45,7 +79,7 @@ def visible_text(html: str) -> str:
     """The HTML's text without tags, styles and data: URIs (what a reader sees)."""
     body = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", body)
+    return re.sub(r"\s+", " ", html_module.unescape(body))
 
 
 def squeeze(text: str) -> str:

@@ -38,6 +38,7 @@ class RenderedFiles:
     xlsx: bytes
     charts: dict[str, bytes]
     timings: dict[str, float] = field(default_factory=dict)
+    subject: str = ""
 
     def hashes(self) -> dict[str, str]:
         return {"html": _sha(self.html.encode()), "pdf": _sha(self.pdf), "xlsx": _sha(self.xlsx)}
@@ -159,18 +160,36 @@ def _copy_out(report_dir: Path, out_dir: Path | None, plan_id: str, period: str,
     return copies
 
 
-def render_report(engine: Engine, plan_id: str, period: str | ReportPeriod, lang: str = "zh",
-                  out_dir: Path | str | None = None, generated_at: datetime | None = None,
-                  rerender: bool = False) -> RenderedReport:
-    """Render the report of ``plan_id`` for ``period`` and archive it (see module docstring).
+@dataclass
+class PreparedReport:
+    """What a report needs before drawing: its inputs, fingerprint, version and generation time."""
 
-    When these exact inputs were archived before, the archived files are the report (a rerun
-    costs one query and a hash); with ``rerender=True`` they are rendered again from the same
-    version and generation time and compared with the archive (``identical_to_archive``)."""
+    plan_id: str
+    period: ReportPeriod
+    lang: str
+    inputs: dict[str, Any]
+    fingerprint: str
+    rows_sha256: str
+    version: int
+    generated_at: datetime
+    existing: dict[str, Any] | None
+
+    @property
+    def archive_id(self) -> str:
+        return f"{self.plan_id}/{self.period.label}/{self.lang}/v{self.version}"
+
+    @property
+    def reusable(self) -> bool:
+        """Archived before with its files in place: nothing to draw."""
+        return bool(self.existing) and (Path(self.existing["archive_dir"]) / "report.pdf").exists()
+
+
+def prepare_report(engine: Engine, plan_id: str, period: str | ReportPeriod, lang: str = "zh",
+                   generated_at: datetime | None = None) -> PreparedReport:
+    """Gather the inputs and decide the version: the archived one for the same fingerprint, else the next."""
     if lang not in LANGS:
         raise ValueError(f"lang {lang!r}: expected one of {', '.join(LANGS)}")
     report_period = period if isinstance(period, ReportPeriod) else parse_period(period)
-    settings = get_settings()
     inputs = gather_inputs(engine, plan_id, report_period)
     fp, rows_sha = fingerprint(inputs)
     key = {"p": plan_id, "period": report_period.label, "lang": lang}
@@ -184,27 +203,42 @@ def render_report(engine: Engine, plan_id: str, period: str | ReportPeriod, lang
             latest = read_frame(conn, "SELECT MAX(version) AS v FROM report_archive WHERE plan_id = :p "
                                       "AND period = :period AND lang = :lang", key)["v"].iloc[0]
         version = 1 if latest is None or latest != latest else int(latest) + 1
-        generated = (generated_at or _now(settings.timezone)).replace(microsecond=0)
+        generated = (generated_at or _now(get_settings().timezone)).replace(microsecond=0)
+    return PreparedReport(plan_id, report_period, lang, inputs, fp, rows_sha, version, generated, existing)
 
-    archive_id = f"{plan_id}/{report_period.label}/{lang}/v{version}"
-    if existing and not rerender and (Path(existing["archive_dir"]) / "report.pdf").exists():
-        report = archived_report(engine, archive_id)
-        out = _copy_out(report.archive_dir, Path(out_dir) if out_dir else None, plan_id, report_period.label, lang)
+
+def draw_prepared(prepared: PreparedReport) -> RenderedFiles:
+    """The pure part (no database): charts, HTML, PDF, XLSX. Safe to run in a worker process."""
+    files, view = render_files(prepared.inputs, prepared.period, prepared.lang, prepared.generated_at,
+                               prepared.version, prepared.fingerprint)
+    files.subject = subject_line(view)
+    return files
+
+
+def finish_report(engine: Engine, prepared: PreparedReport, files: RenderedFiles | None,
+                  out_dir: Path | str | None = None) -> RenderedReport:
+    """Archive freshly drawn files (or compare them with the archive) and copy them to ``out_dir``."""
+    plan_id, label_, lang = prepared.plan_id, prepared.period.label, prepared.lang
+    out_path = Path(out_dir) if out_dir else None
+    if files is None:
+        report = archived_report(engine, prepared.archive_id)
+        out = _copy_out(report.archive_dir, out_path, plan_id, label_, lang)
         report.html, report.pdf, report.xlsx = out["html"], out["pdf"], out["xlsx"]
         return report
-    files, view = render_files(inputs, report_period, lang, generated, version, fp)
-    archive_dir = settings.reports_dir / "archive" / plan_id / report_period.label / lang / f"v{version}"
+    settings = get_settings()
+    archive_dir = settings.reports_dir / "archive" / plan_id / label_ / lang / f"v{prepared.version}"
     identical = None
+    existing = prepared.existing
     if existing:
         archived = {"html": existing["html_sha256"], "pdf": existing["pdf_sha256"], "xlsx": existing["xlsx_sha256"]}
         identical = files.hashes() == archived
         if not identical:
-            log.warning("report %s re-rendered from the same inputs differs from the archive: %s", archive_id,
-                        sorted(k for k, v in files.hashes().items() if archived[k] != v))
+            log.warning("report %s re-rendered from the same inputs differs from the archive: %s",
+                        prepared.archive_id, sorted(k for k, v in files.hashes().items() if archived[k] != v))
         if not (archive_dir / "report.pdf").exists():
-            _write_archive_files(archive_dir, files, inputs)
+            _write_archive_files(archive_dir, files, prepared.inputs)
     else:
-        _write_archive_files(archive_dir, files, inputs)
+        _write_archive_files(archive_dir, files, prepared.inputs)
         hashes = files.hashes()
         with engine.begin() as conn:
             conn.execute(text(
@@ -212,19 +246,34 @@ def render_report(engine: Engine, plan_id: str, period: str | ReportPeriod, lang
                 "mart_rows_sha256, inputs_json, generated_at, archive_dir, html_sha256, pdf_sha256, xlsx_sha256, "
                 "created_at) VALUES (:archive_id, :p, :period, :kind, :lang, :as_of, :version, :fp, :rows_sha, "
                 ":inputs, :generated, :dir, :html, :pdf, :xlsx, :created)"),
-                {**key, "archive_id": archive_id, "kind": report_period.kind, "as_of": report_period.as_of,
-                 "version": version, "fp": fp, "rows_sha": rows_sha, "inputs": canonical_json(inputs),
-                 "generated": generated, "dir": str(archive_dir), "html": hashes["html"], "pdf": hashes["pdf"],
-                 "xlsx": hashes["xlsx"], "created": _now(settings.timezone)})
-        log.info("archived report %s (fingerprint %s)", archive_id, fp[:16])
-    out = _copy_out(archive_dir, Path(out_dir) if out_dir else None, plan_id, report_period.label, lang)
+                {"p": plan_id, "period": label_, "lang": lang, "archive_id": prepared.archive_id,
+                 "kind": prepared.period.kind, "as_of": prepared.period.as_of, "version": prepared.version,
+                 "fp": prepared.fingerprint, "rows_sha": prepared.rows_sha256,
+                 "inputs": canonical_json(prepared.inputs), "generated": prepared.generated_at,
+                 "dir": str(archive_dir), "html": hashes["html"], "pdf": hashes["pdf"], "xlsx": hashes["xlsx"],
+                 "created": _now(settings.timezone)})
+        log.info("archived report %s (fingerprint %s)", prepared.archive_id, prepared.fingerprint[:16])
+    out = _copy_out(archive_dir, out_path, plan_id, label_, lang)
     return RenderedReport(
-        plan_id=plan_id, period=report_period.label, kind=report_period.kind, lang=lang, version=version,
-        fingerprint=fp, mart_rows_sha256=rows_sha, archive_id=archive_id, archive_dir=archive_dir,
-        generated_at=generated, subject=subject_line(view), html=out["html"], pdf=out["pdf"], xlsx=out["xlsx"],
-        email_html=archive_dir / "email.html",
+        plan_id=plan_id, period=label_, kind=prepared.period.kind, lang=lang, version=prepared.version,
+        fingerprint=prepared.fingerprint, mart_rows_sha256=prepared.rows_sha256, archive_id=prepared.archive_id,
+        archive_dir=archive_dir, generated_at=prepared.generated_at, subject=files.subject, html=out["html"],
+        pdf=out["pdf"], xlsx=out["xlsx"], email_html=archive_dir / "email.html",
         charts={chart: archive_dir / "charts" / f"{chart}.png" for chart in files.charts},
         reused_archive=bool(existing), identical_to_archive=identical, timings=files.timings)
+
+
+def render_report(engine: Engine, plan_id: str, period: str | ReportPeriod, lang: str = "zh",
+                  out_dir: Path | str | None = None, generated_at: datetime | None = None,
+                  rerender: bool = False) -> RenderedReport:
+    """Render the report of ``plan_id`` for ``period`` and archive it (see module docstring).
+
+    When these exact inputs were archived before, the archived files are the report (a rerun
+    costs one query and a hash); with ``rerender=True`` they are rendered again from the same
+    version and generation time and compared with the archive (``identical_to_archive``)."""
+    prepared = prepare_report(engine, plan_id, period, lang, generated_at)
+    files = None if prepared.reusable and not rerender else draw_prepared(prepared)
+    return finish_report(engine, prepared, files, out_dir)
 
 
 def archived_report(engine: Engine, archive_id: str) -> RenderedReport:

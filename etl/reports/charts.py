@@ -105,7 +105,8 @@ def render_chart(row: dict[str, Any], lang: str = "zh") -> bytes:
         ax.legend(fontsize=8, frameon=False, loc="upper left")
         fig.subplots_adjust(left=0.11, right=0.98, top=0.88, bottom=0.1)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": 3})
         return buffer.getvalue()
     finally:
         plt.close(fig)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from etl.config import get_settings
-from etl.reports.archive import RenderedReport, render_report
+from etl.reports.archive import RenderedReport, draw_prepared, finish_report, prepare_report
 from etl.reports.delivery import DeliveryFailed, deliver, deliver_pending
 from etl.reports.periods import ReportPeriod, due_periods, parse_period
 from etl.reports.recipients import RecipientsConfig, load_recipients
@@ -30,19 +31,42 @@ def reportable_plans(engine: Engine) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in frame.itertuples(index=False)]
 
 
+def default_workers() -> int:
+    """Drawing processes: ``IPSTATS_REPORT_WORKERS``, else one per CPU up to 4."""
+    configured = os.environ.get("IPSTATS_REPORT_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def render_period(engine: Engine, period: str | ReportPeriod, out_dir: Path | str | None = None,
-                  recipients: RecipientsConfig | None = None, langs: list[str] | None = None
-                  ) -> list[RenderedReport]:
+                  recipients: RecipientsConfig | None = None, langs: list[str] | None = None,
+                  workers: int | None = None) -> list[RenderedReport]:
     """Every plan's report for ``period``: Chinese always, English too where a recipient reads it
-    (or the languages given)."""
+    (or the languages given). Inputs are read and results archived here, in this process (one
+    writer, as DuckDB wants); the drawing (charts, PDF) runs in ``workers`` forked processes."""
     report_period = period if isinstance(period, ReportPeriod) else parse_period(period)
-    reports = []
+    prepared = []
     for plan_id, region in reportable_plans(engine):
         wanted = langs or sorted({"zh", *(recipients.languages_for(plan_id, region) if recipients else [])},
                                  key=("zh", "en").index)
-        for lang in wanted:
-            reports.append(render_report(engine, plan_id, report_period, lang=lang, out_dir=out_dir))
-    return reports
+        prepared += [prepare_report(engine, plan_id, report_period, lang) for lang in wanted]
+    to_draw = [p for p in prepared if not p.reusable]
+    workers = min(workers or default_workers(), len(to_draw))
+    drawn: dict[str, Any] = {}
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Biggest first, so the pool's last task is a short one.
+        to_draw.sort(key=lambda p: -len(p.inputs["rows"]))
+        engine.dispose()  # no pooled connection may cross the fork
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {p.archive_id: pool.submit(draw_prepared, p) for p in to_draw}
+            drawn = {archive_id: future.result() for archive_id, future in futures.items()}
+    else:
+        drawn = {p.archive_id: draw_prepared(p) for p in to_draw}
+    return [finish_report(engine, p, drawn.get(p.archive_id), out_dir) for p in prepared]
 
 
 def run_due_reports(engine: Engine, today: date | None = None, periods: list[str] | None = None,
