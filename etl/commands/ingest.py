@@ -14,6 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "file was quarantined.")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders of them")
     ingest.add_argument("--no-refresh", action="store_true", help="do not refresh the derived marts afterwards")
+    ingest.add_argument("--json-report", metavar="FILE", help="also write every file's outcome and timings as JSON")
     ingest.set_defaults(handler=_ingest)
 
     backfill = subparsers.add_parser(
@@ -23,11 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     backfill.add_argument("--from", dest="first_month", required=True, metavar="YYYY-MM")
     backfill.add_argument("--to", dest="last_month", required=True, metavar="YYYY-MM")
     backfill.add_argument("--no-refresh", action="store_true", help="do not refresh the derived marts afterwards")
+    backfill.add_argument("--json-report", metavar="FILE", help="also write every file's outcome and timings as JSON")
     backfill.set_defaults(handler=_backfill)
 
 
-def _report(outcomes: list, refresh: bool) -> int:
+def _report(outcomes: list, refresh: bool, json_report: str | None = None) -> int:
     quarantined = [o for o in outcomes if o.status == "quarantined"]
+    if json_report:
+        import json
+        from pathlib import Path
+
+        Path(json_report).write_text(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=1),
+                                     encoding="utf-8")
     for outcome in outcomes:
         print(outcome.line(), flush=True)
     counts: dict[str, int] = {}
@@ -60,7 +68,7 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"ipstats ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    return _report(ingest_paths(args.paths), not args.no_refresh)
+    return _report(ingest_paths(args.paths), not args.no_refresh, args.json_report)
 
 
 def _backfill(args: argparse.Namespace) -> int:
@@ -71,4 +79,4 @@ def _backfill(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ipstats backfill: {exc}", file=sys.stderr)
         return 2
-    return _report(outcomes, not args.no_refresh)
+    return _report(outcomes, not args.no_refresh, args.json_report)

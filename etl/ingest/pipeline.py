@@ -34,6 +34,7 @@ Parser = Callable[..., Any]
 # Files staged and validated together (one GX run per source kind per group); each is still its own
 # batch: its own validation result, its own publish transaction, quarantined alone.
 GROUP_SIZE = 250
+PUBLISH_CHUNK = 25
 
 
 @dataclass
@@ -53,8 +54,10 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_replaced: int = 0
-    validation_ms: float = 0.0
-    seconds: float = 0.0
+    parse_ms: float = 0.0         # hash + archive + parse
+    validation_ms: float = 0.0    # this batch's share of its group's GX run
+    publish_ms: float = 0.0       # the publish transaction
+    seconds: float = 0.0          # parse + validation share + publish
     docs_path: str | None = None
 
     def line(self) -> str:
@@ -84,6 +87,7 @@ class _Prepared:
     order_key: tuple = field(default_factory=tuple)
     parsed: Any = None
     fault: str | None = None
+    parse_ms: float = 0.0
 
 
 # ----------------------------------------------------------------------------- public API
@@ -127,12 +131,14 @@ def _ingest(paths: Iterable[Path | str | tuple[Path | str, str]], engine: Engine
     known = _published_hashes(engine)
     seen_now: set[str] = set()
     for path, original_name in expand_paths(paths):
+        started = time.perf_counter()
         item = _prepare(path, original_name)
         if item.content_hash in known or item.content_hash in seen_now:
             outcomes.append(_unchanged(item, known.get(item.content_hash) or batch_id_for(item.content_hash)))
             continue
         seen_now.add(item.content_hash)
         _parse_into(item, parse)
+        item.parse_ms = (time.perf_counter() - started) * 1000
         prepared.append(item)
     prepared.sort(key=lambda item: item.order_key)
     for start in range(0, len(prepared), GROUP_SIZE):
@@ -254,7 +260,7 @@ def _load_group(engine: Engine, items: list[_Prepared], run_id: str) -> list[Fil
                 outcomes[batch_id] = _unchanged(item, known[item.content_hash])
                 continue
             outcome = FileOutcome(path=str(item.path), original_name=item.original_name, status=QUARANTINED,
-                                  batch_id=batch_id, content_hash=item.content_hash)
+                                  batch_id=batch_id, content_hash=item.content_hash, parse_ms=item.parse_ms)
             outcomes[batch_id] = outcome
             if item.fault is not None:
                 outcome.reason = item.fault
@@ -285,18 +291,11 @@ def _load_group(engine: Engine, items: list[_Prepared], run_id: str) -> list[Fil
                 for _, outcome, *_ in pending:
                     outcome.reason = f"validation could not run {type(exc).__name__}: {exc}"
             for item, outcome, *_ in pending:
-                started = time.perf_counter()
                 if outcome.batch_id not in passed:
                     _mark_quarantined(engine, item, outcome.batch_id, outcome.reason or "validation failed")
-                    continue
-                try:
-                    status, loaded, replaced = _publish(engine, outcome.batch_id, item.parsed.source_kind)
-                    outcome.status, outcome.rows_loaded, outcome.rows_replaced = status, loaded, replaced
-                except Exception as exc:  # noqa: BLE001 - a failed batch publishes nothing; record why
-                    log.exception("publishing %s failed", item.original_name)
-                    outcome.reason = f"load failed {type(exc).__name__}: {exc}"
-                    _mark_quarantined(engine, item, outcome.batch_id, outcome.reason)
-                outcome.seconds += time.perf_counter() - started
+            _publish_all(engine, [entry for entry in pending if entry[1].batch_id in passed])
+    for outcome in outcomes.values():
+        outcome.seconds = (outcome.parse_ms + outcome.validation_ms + outcome.publish_ms) / 1000
     return [outcomes[batch_id_for(item.content_hash)] for item in items]
 
 
@@ -502,7 +501,8 @@ def _mark_quarantined(engine: Engine, item: _Prepared, batch_id: str, reason: st
 
 
 _OBS_PARTITION_MATCH = """
-    obs_observations.source_kind = :kind AND EXISTS (
+    obs_observations.source_kind = :kind
+    AND obs_observations.period_end BETWEEN :first_end AND :last_end AND EXISTS (
         SELECT 1 FROM stg_observations staged
         WHERE staged.batch_id = :batch
           AND staged.region_code = obs_observations.region_code
@@ -516,66 +516,125 @@ _IND_PARTITION_MATCH = """
               AND staged.year = obs_indicator_values.year)"""
 
 
-def _publish(engine: Engine, batch_id: str, kind: str) -> tuple[str, int, int]:
-    """Replace the batch's partitions in ONE transaction: lock, move to history, delete, insert."""
+def _publish_all(engine: Engine, entries: list) -> None:
+    """Publish validated batches in load order. On DuckDB (one writer) up to PUBLISH_CHUNK batches
+    share a transaction to save commits; if such a transaction fails, each of its batches is
+    retried alone, so a failing batch publishes nothing and takes no other batch with it."""
+    chunk = 1 if engine.dialect.name != "duckdb" else PUBLISH_CHUNK
+    for start in range(0, len(entries), chunk):
+        part = entries[start:start + chunk]
+        started = time.perf_counter()
+        try:
+            with transaction(engine) as conn:
+                results = [_publish(conn, outcome.batch_id, item.parsed.source_kind, observations, indicators)
+                           for item, outcome, observations, indicators in part]
+        except Exception as exc:  # noqa: BLE001 - a failed batch publishes nothing; record why
+            if len(part) > 1:
+                for entry in part:
+                    _publish_all_one(engine, entry)
+                continue
+            item, outcome, *_ = part[0]
+            log.exception("publishing %s failed", item.original_name)
+            outcome.reason = f"load failed {type(exc).__name__}: {exc}"
+            _mark_quarantined(engine, item, outcome.batch_id, outcome.reason)
+            continue
+        share_ms = (time.perf_counter() - started) * 1000 / len(part)
+        for (_, outcome, *_), (status, loaded, replaced) in zip(part, results, strict=True):
+            outcome.status, outcome.rows_loaded, outcome.rows_replaced = status, loaded, replaced
+            outcome.publish_ms = share_ms
+
+
+def _publish_all_one(engine: Engine, entry: tuple) -> None:
+    item, outcome, observations, indicators = entry
+    started = time.perf_counter()
+    try:
+        with transaction(engine) as conn:
+            status, loaded, replaced = _publish(conn, outcome.batch_id, item.parsed.source_kind, observations,
+                                                indicators)
+        outcome.status, outcome.rows_loaded, outcome.rows_replaced = status, loaded, replaced
+    except Exception as exc:  # noqa: BLE001 - a failed batch publishes nothing; record why
+        log.exception("publishing %s failed", item.original_name)
+        outcome.reason = f"load failed {type(exc).__name__}: {exc}"
+        _mark_quarantined(engine, item, outcome.batch_id, outcome.reason)
+    outcome.publish_ms = (time.perf_counter() - started) * 1000
+
+
+def _publish(conn: Connection, batch_id: str, kind: str, observations: pd.DataFrame, indicators: pd.DataFrame
+             ) -> tuple[str, int, int]:
+    """Replace the batch's partitions inside the caller's transaction: lock, move to history, delete,
+    insert, mark the batch published."""
     now = datetime.now(UTC).replace(tzinfo=None)
     params = {"batch": batch_id, "kind": kind, "now": now}
-    with transaction(engine) as conn:
-        partitions = conn.execute(text(
-            "SELECT DISTINCT period_end, period_type, region_code FROM stg_observations WHERE batch_id = :batch"
-        ), params).fetchall()
-        years = conn.execute(text(
-            "SELECT DISTINCT year, region_code FROM stg_indicator_values WHERE batch_id = :batch"), params).fetchall()
-        for period_end, period_type, region in sorted((str(p), t, r) for p, t, r in partitions):
+    replaced = loaded = 0
+    if conn.dialect.name != "duckdb":  # DuckDB has one writer process at a time anyway
+        partitions = {(str(pd.Timestamp(e).date()), t, r) for e, t, r in zip(
+            observations["period_end"], observations["period_type"], observations["region_code"], strict=True)}
+        for period_end, period_type, region in sorted(partitions):
             lock_partition(conn, kind, period_end, period_type, region)
-        for year, region in sorted((int(y), r) for y, r in years):
+        for year, region in sorted({(int(y), r) for y, r in zip(indicators["year"], indicators["region_code"],
+                                                               strict=True)}):
             lock_partition(conn, "indicator", str(year), region)
-        # values the new batch repeats unchanged are not superseded (e.g. a city's total row that
-        # both the province export and the city's district export carry)
-        replaced = conn.execute(text(f"""
-            INSERT INTO obs_history (region_code, measure_code, period_end, period_type, basis, value, unit,
-                                     source_kind, batch_id, superseded_by, superseded_at)
-            SELECT region_code, measure_code, period_end, period_type, basis, value, unit, source_kind,
-                   batch_id, :batch, :now
-            FROM obs_observations WHERE {_OBS_PARTITION_MATCH} AND NOT EXISTS (
-                SELECT 1 FROM stg_observations same
-                WHERE same.batch_id = :batch AND same.region_code = obs_observations.region_code
-                  AND same.measure_code = obs_observations.measure_code
-                  AND same.period_end = obs_observations.period_end
-                  AND same.period_type = obs_observations.period_type
-                  AND same.basis = obs_observations.basis
-                  AND same.value = obs_observations.value AND same.unit = obs_observations.unit)"""),
-            params).rowcount
-        conn.execute(text(f"DELETE FROM obs_observations WHERE {_OBS_PARTITION_MATCH}"), params)
-        loaded = conn.execute(text("""
-            INSERT INTO obs_observations (region_code, measure_code, period_end, period_type, basis, value, unit,
-                                          source_kind, batch_id, source_row)
-            SELECT region_code, measure_code, period_end, period_type, basis, value, unit, :kind, batch_id,
-                   source_row
-            FROM stg_observations WHERE batch_id = :batch AND value IS NOT NULL"""), params).rowcount
-        replaced += conn.execute(text(f"""
-            INSERT INTO obs_indicator_history (region_code, indicator_code, year, value, unit, batch_id,
-                                               superseded_by, superseded_at)
-            SELECT region_code, indicator_code, year, value, unit, batch_id, :batch, :now
-            FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH} AND NOT EXISTS (
-                SELECT 1 FROM stg_indicator_values same
-                WHERE same.batch_id = :batch AND same.region_code = obs_indicator_values.region_code
-                  AND same.indicator_code = obs_indicator_values.indicator_code
-                  AND same.year = obs_indicator_values.year AND same.value = obs_indicator_values.value
-                  AND same.unit = obs_indicator_values.unit)"""), params).rowcount
-        conn.execute(text(f"DELETE FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH}"), params)
-        loaded += conn.execute(text("""
-            INSERT INTO obs_indicator_values (region_code, indicator_code, year, value, unit, batch_id, source_row)
-            SELECT region_code, indicator_code, year, value, unit, batch_id, source_row
-            FROM stg_indicator_values WHERE batch_id = :batch AND value IS NOT NULL"""), params).rowcount
-        status = REVISED if replaced else LOADED
-        for table in ("stg_observations", "stg_indicator_values"):
-            conn.execute(text(f"DELETE FROM {table} WHERE batch_id = :batch"), params)
-        conn.execute(text("UPDATE load_batches SET status = :status, rows_loaded = :loaded, finished_at = :now, "
-                          "reason = :reason WHERE batch_id = :batch"),
-                     {**params, "status": status, "loaded": loaded,
-                      "reason": f"superseded {replaced} earlier values" if replaced else None})
+    if not observations.empty:
+        ends = pd.to_datetime(observations["period_end"])  # lets DuckDB skip row groups by zone map
+        params.update(first_end=ends.min().date(), last_end=ends.max().date())
+        replaced += _replace(conn, params, _OBSERVATION_STATEMENTS)
+        loaded += conn.execute(text(_OBSERVATION_STATEMENTS[2]), params).rowcount
+        conn.execute(text("DELETE FROM stg_observations WHERE batch_id = :batch"), params)
+    if not indicators.empty:
+        replaced += _replace(conn, params, _INDICATOR_STATEMENTS)
+        loaded += conn.execute(text(_INDICATOR_STATEMENTS[2]), params).rowcount
+        conn.execute(text("DELETE FROM stg_indicator_values WHERE batch_id = :batch"), params)
+    status = REVISED if replaced else LOADED
+    conn.execute(text("UPDATE load_batches SET status = :status, rows_loaded = :loaded, finished_at = :now, "
+                      "reason = :reason WHERE batch_id = :batch"),
+                 {**params, "status": status, "loaded": loaded,
+                  "reason": f"superseded {replaced} earlier values" if replaced else None})
     return status, loaded, replaced
+
+
+def _replace(conn: Connection, params: dict[str, Any], statements: tuple[str, str, str]) -> int:
+    """Copy the rows being replaced (those whose value changes) to history, then delete them all."""
+    moved = conn.execute(text(statements[0]), params).rowcount
+    conn.execute(text(statements[1]), params)
+    return moved
+
+
+# values the new batch repeats unchanged are not superseded (e.g. a city's total row that both the
+# province export and the city's district export carry)
+_OBSERVATION_STATEMENTS = (
+    f"""INSERT INTO obs_history (region_code, measure_code, period_end, period_type, basis, value, unit,
+                                 source_kind, batch_id, superseded_by, superseded_at)
+        SELECT region_code, measure_code, period_end, period_type, basis, value, unit, source_kind,
+               batch_id, :batch, :now
+        FROM obs_observations WHERE {_OBS_PARTITION_MATCH} AND NOT EXISTS (
+            SELECT 1 FROM stg_observations same
+            WHERE same.batch_id = :batch AND same.region_code = obs_observations.region_code
+              AND same.measure_code = obs_observations.measure_code
+              AND same.period_end = obs_observations.period_end
+              AND same.period_type = obs_observations.period_type
+              AND same.basis = obs_observations.basis
+              AND same.value = obs_observations.value AND same.unit = obs_observations.unit)""",
+    f"DELETE FROM obs_observations WHERE {_OBS_PARTITION_MATCH}",
+    """INSERT INTO obs_observations (region_code, measure_code, period_end, period_type, basis, value, unit,
+                                     source_kind, batch_id, source_row)
+       SELECT region_code, measure_code, period_end, period_type, basis, value, unit, :kind, batch_id, source_row
+       FROM stg_observations WHERE batch_id = :batch AND value IS NOT NULL""",
+)
+_INDICATOR_STATEMENTS = (
+    f"""INSERT INTO obs_indicator_history (region_code, indicator_code, year, value, unit, batch_id,
+                                           superseded_by, superseded_at)
+        SELECT region_code, indicator_code, year, value, unit, batch_id, :batch, :now
+        FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH} AND NOT EXISTS (
+            SELECT 1 FROM stg_indicator_values same
+            WHERE same.batch_id = :batch AND same.region_code = obs_indicator_values.region_code
+              AND same.indicator_code = obs_indicator_values.indicator_code
+              AND same.year = obs_indicator_values.year AND same.value = obs_indicator_values.value
+              AND same.unit = obs_indicator_values.unit)""",
+    f"DELETE FROM obs_indicator_values WHERE {_IND_PARTITION_MATCH}",
+    """INSERT INTO obs_indicator_values (region_code, indicator_code, year, value, unit, batch_id, source_row)
+       SELECT region_code, indicator_code, year, value, unit, batch_id, source_row
+       FROM stg_indicator_values WHERE batch_id = :batch AND value IS NOT NULL""",
+)
 
 
 # ----------------------------------------------------------------------------- queries for callers

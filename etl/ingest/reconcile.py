@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime
 import pandas as pd
 from sqlalchemy import Engine, bindparam, text
 
-from etl.warehouse import bulk_insert, read_frame, transaction
+from etl.ingest.sqlframe import query_frame
+from etl.warehouse import bulk_insert, transaction
 
 log = logging.getLogger(__name__)
 
@@ -49,30 +50,23 @@ def reconcile_batches(engine: Engine, batch_ids: Sequence[str]) -> int:
         touched = pd.DataFrame(result.fetchall(), columns=["period_end", "period_type"])
         if touched.empty:
             return 0
-        regions = read_frame(conn, "SELECT region_code, level, parent_code FROM ref_regions")
+        regions = query_frame(conn, "SELECT region_code, level, parent_code FROM ref_regions")
         ends = sorted({pd.Timestamp(d).date() for d in touched["period_end"]})
         first_year = min(ends).year - 1
-        observations = read_frame(conn, """
+        observations = query_frame(conn, """
             SELECT region_code, measure_code, period_end, period_type, basis, value, batch_id
             FROM obs_observations
             WHERE period_end >= :since AND basis <> 'rate'""", {"since": date(first_year, 12, 31)})
     observations["period_end"] = pd.to_datetime(observations["period_end"]).dt.date
-    touched_keys = {(pd.Timestamp(d).date(), t) for d, t in touched.itertuples(index=False)}
-    in_scope = observations[[(d, t) in touched_keys for d, t in
-                             zip(observations["period_end"], observations["period_type"], strict=True)]]
-    checks = [_sum_checks(in_scope, regions), _stock_flow_checks(observations, set(ids))]
+    in_scope = observations[observations["period_end"].isin(set(ends))]
+    checks = [_sum_checks(in_scope, regions), _stock_flow_checks(observations, set(ends))]
     checked = pd.concat([c for c in checks if not c.empty], ignore_index=True) if any(
         not c.empty for c in checks) else pd.DataFrame(columns=[*RECONCILIATION_COLUMNS, "warn"])
     warnings = checked.loc[checked["warn"].astype(bool)].drop(columns="warn")
     with transaction(engine) as conn:
-        if not checked.empty:
-            keys = checked[["check_name", "region_code", "measure_code", "period_end"]].drop_duplicates()
-            for check_name, group in keys.groupby("check_name"):
-                for period_end, rows in group.groupby("period_end"):
-                    conn.execute(text(
-                        "DELETE FROM load_reconciliation WHERE check_name = :c AND period_end = :d "
-                        "AND region_code IN :regions").bindparams(bindparam("regions", expanding=True)),
-                        {"c": check_name, "d": period_end, "regions": sorted(set(rows["region_code"]))})
+        # every check of the touched period ends is recomputed above: replace them in one statement
+        conn.execute(text("DELETE FROM load_reconciliation WHERE period_end IN :ends")
+                     .bindparams(bindparam("ends", expanding=True)), {"ends": ends})
         if not warnings.empty:
             bulk_insert(conn, "load_reconciliation", warnings[RECONCILIATION_COLUMNS])
     log.info("reconciliation: %d checks, %d warnings", len(checked), len(warnings))
@@ -110,7 +104,7 @@ def _sum_checks(observations: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFra
     return merged[[*RECONCILIATION_COLUMNS, "warn"]]
 
 
-def _stock_flow_checks(observations: pd.DataFrame, batch_ids: set[str]) -> pd.DataFrame:
+def _stock_flow_checks(observations: pd.DataFrame, period_ends: set[date]) -> pd.DataFrame:
     """Stock change since the previous year end against the year-to-date flow at the same date."""
     results = []
     stocks_all = observations[observations["basis"] == "stock"]
@@ -125,15 +119,11 @@ def _stock_flow_checks(observations: pd.DataFrame, batch_ids: set[str]) -> pd.Da
         prior = {(r, d): v for r, d, v in zip(latest_stock["region_code"], latest_stock["period_end"],
                                               latest_stock["value"], strict=True)}
         flow_at = {(r, d): v for r, d, v in zip(flows["region_code"], flows["period_end"], flows["value"], strict=True)}
-        flow_batch = {(r, d): b for r, d, b in zip(flows["region_code"], flows["period_end"], flows["batch_id"],
-                                                   strict=True)}
         for region, period_end, value, batch in zip(latest_stock["region_code"], latest_stock["period_end"],
                                                     latest_stock["value"], latest_stock["batch_id"], strict=True):
             before = prior.get((region, date(period_end.year - 1, 12, 31)))
             flow = flow_at.get((region, period_end))
-            if before is None or flow is None:
-                continue
-            if batch not in batch_ids and flow_batch.get((region, period_end)) not in batch_ids:
+            if before is None or flow is None or period_end not in period_ends:
                 continue
             change = value - before
             tolerance = max(1.0, 0.01 * abs(flow))

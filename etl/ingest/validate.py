@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from etl.config import EXPECTATIONS_DIR, get_settings
+from etl.ingest.sqlframe import query_frame
 from etl.warehouse import bulk_insert, read_frame
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def previous_ytd(conn: Connection, frame: pd.DataFrame) -> pd.Series:
     rows = frame.loc[is_ytd, ["region_code", "measure_code", "period_end", "value"]].copy()
     rows["period_end"] = pd.to_datetime(rows["period_end"])
     years = sorted(set(rows["period_end"].dt.year))
-    loaded = read_frame(conn, """
+    loaded = query_frame(conn, """
         SELECT region_code, measure_code, period_end, value
         FROM obs_observations
         WHERE basis = 'ytd' AND period_type <> 'year' AND period_end >= :first AND period_end <= :last

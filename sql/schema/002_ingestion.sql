@@ -1,4 +1,5 @@
--- Ingestion: staging of tidy indicator values, lookup indexes, and the derived single-period flows.
+-- Ingestion: staging of tidy indicator values and the derived single-period flows
+-- (PostgreSQL lookup indexes: 002_ingestion_postgres.sql; DuckDB scans with zone maps instead).
 -- Portable DuckDB/PostgreSQL. Applied once by init_db (see etl/warehouse.py).
 
 -- Parsed tidy indicator values waiting for validation (write-audit-publish: unpublished).
@@ -11,16 +12,6 @@ CREATE TABLE IF NOT EXISTS stg_indicator_values (
     unit            TEXT NOT NULL,
     source_row      INTEGER
 );
-
-CREATE INDEX IF NOT EXISTS idx_load_batches_hash ON load_batches (content_hash);
-CREATE INDEX IF NOT EXISTS idx_load_batches_run ON load_batches (run_id);
-CREATE INDEX IF NOT EXISTS idx_stg_observations_batch ON stg_observations (batch_id);
-CREATE INDEX IF NOT EXISTS idx_stg_indicator_values_batch ON stg_indicator_values (batch_id);
-CREATE INDEX IF NOT EXISTS idx_obs_observations_partition ON obs_observations (source_kind, period_end, period_type, region_code);
-CREATE INDEX IF NOT EXISTS idx_obs_observations_batch ON obs_observations (batch_id);
-CREATE INDEX IF NOT EXISTS idx_obs_history_superseded ON obs_history (superseded_by);
-CREATE INDEX IF NOT EXISTS idx_load_rejections_batch ON load_rejections (batch_id);
-CREATE INDEX IF NOT EXISTS idx_load_reconciliation_batch ON load_reconciliation (batch_id);
 
 -- Monthly (and quarterly/half-yearly) flows derived from year-to-date totals; same SELECT as
 -- sql/staging/stg_monthly_flows.sql.
