@@ -17,6 +17,66 @@ PERIODS = ("2024-06", "2024-Q2", "2024")
 LEFTOVERS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\bnull\b|\{\{|\}\}|\{%|%\}|\{[a-z_]+\}|Undefined|undefined")
 
 
+SAMPLE_YEARS = (2020, 2024)
+_SAMPLE_SOURCES = ("etl/samples", "etl/ingest", "etl/catalog", "etl/progress", "etl/catalog.py", "etl/units.py",
+                   "sql", "expectations")
+
+
+def _sources_key() -> str:
+    """A hash of the code and data that make the sample warehouse (its cache key)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(repr(SAMPLE_YEARS).encode())
+    for source in _SAMPLE_SOURCES:
+        path = root / source
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(root)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def sample_warehouse_file(cache_dir: Path) -> Path:
+    """A DuckDB warehouse of the synthetic sample exports 2020-2024, generated, ingested by the
+    real pipeline and with refreshed marts; built once per version of that code and cached."""
+    import os
+    import tempfile
+
+    target = cache_dir / f"samples-{_sources_key()}.duckdb"
+    if target.exists():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(dir=cache_dir, prefix="build-"))
+    previous = os.environ.get("IPSTATS_HOME")
+    os.environ["IPSTATS_HOME"] = str(build / "home")
+    try:
+        from etl.catalog import load_catalog_into_warehouse
+        from etl.ingest.pipeline import ingest_paths
+        from etl.progress import refresh_marts
+        from etl.samples.generate import generate_samples
+
+        generate_samples(build / "samples", *SAMPLE_YEARS)
+        engine = warehouse.get_engine(f"duckdb:///{build / 'warehouse.duckdb'}")
+        warehouse.init_db(engine)
+        load_catalog_into_warehouse(engine)
+        outcomes = ingest_paths(sorted((build / "samples").iterdir()), engine)
+        assert any(o.status == "loaded" for o in outcomes), "no sample file loaded"
+        refresh_marts(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+        warehouse.dispose_engines()
+        (build / "warehouse.duckdb").replace(target)
+    finally:
+        if previous is None:
+            os.environ.pop("IPSTATS_HOME", None)
+        else:
+            os.environ["IPSTATS_HOME"] = previous
+        shutil.rmtree(build, ignore_errors=True)
+    return target
+
+
 def demo_warehouse(url: str):
     """An initialised warehouse with catalog and demo marts; returns its engine."""
     from etl.catalog import load_catalog_into_warehouse
