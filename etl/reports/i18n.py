@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fingerprint": "数据指纹", "revision": "（第{v}版，数据更新后重新生成，替代此前版本）",
         "footer": "本报告由知识产权统计监测平台根据数据仓库自动生成。",
         "unit.items": "项",
+        "note_label": "口径说明：",
     },
     "en": {
         "kind.monthly": "Monthly monitoring brief", "kind.quarterly": "Quarterly monitoring report",
@@ -80,6 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
                                                         "replaces earlier versions)",
         "footer": "Generated automatically from the data warehouse by the IP statistics monitoring platform.",
         "unit.items": "",
+        "note_label": "Note: ",
     },
 }
 
@@ -123,10 +125,17 @@ def fmt_number(value: float | int | None, lang: str = "zh") -> str:
     return "0" if text in {"-0", "-0.0"} else text
 
 
-def fmt_quantity(value: float | None, unit: str | None, lang: str = "zh") -> str:
-    """Number and unit: '10980件', '1.57亿元', '12,000' (en units follow after a space)."""
+# Units of things counted one by one: a projection of 10344.62 件 is printed as 10345件.
+COUNT_UNITS = {"件", "个", "家", "人", "项", "所", "次", "人次", "件/年", "个/年", "项/年", "家/年"}
+
+
+def fmt_quantity(value: float | None, unit: str | None, lang: str = "zh", whole: bool = False) -> str:
+    """Number and unit: '10980件', '1.57亿元', '12,000' (en units follow after a space);
+    ``whole`` rounds counts of things (estimates) to whole numbers."""
     if is_missing(value):
         return label(lang, "no_data")
+    if whole and unit in COUNT_UNITS:
+        value = round(float(value))  # type: ignore[arg-type]
     number = fmt_number(value, lang)
     shown = unit_text(unit, lang)
     if not shown:

@@ -85,7 +85,7 @@ def _projection(row: dict[str, Any], lang: str) -> str:
             return "At the growth observed so far the target " + ("is likely to be met." if meets else
                                                                   "is unlikely to be met.")
         return "按目前增速，" + ("预计可以完成规划目标。" if meets else "预计难以完成规划目标。")
-    p = fmt_quantity(projected, unit, lang)
+    p = fmt_quantity(projected, unit, lang, whole=True)
     if lang == "en":
         return (f"At the growth observed so far it would reach {p} by {year}; the target "
                 + ("is likely to be met." if meets else "is unlikely to be met."))
