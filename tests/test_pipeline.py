@@ -46,6 +46,15 @@ def patent_csv(folder: Path, name: str, title_period: str, scale: float = 1.0, p
     return path
 
 
+def tidy_csv(folder: Path, name: str, year: int, values: dict[str, float]) -> Path:
+    """A tidy indicator file (source kind ``indicator``): region, indicator, year, value, unit."""
+    lines = ["地区,指标,年份,数值,单位"] + [f"广东省,{indicator},{year},{value:g},分"
+                                           for indicator, value in values.items()]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
 def dump(engine, tables=TABLES, drop_timestamps: bool = False) -> dict[str, list]:
     """Every row of the tables, sorted, as plain values (optionally without *_at columns)."""
     out = {}
@@ -76,17 +85,15 @@ def test_same_files_twice_give_an_identical_warehouse(engine, exports: Path) -> 
     patent_csv(exports, "2024年1-5月专利统计.csv", "2024年1-5月", scale=1.0)
     patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月", scale=1.2)
     (exports / "2024年1-7月专利统计.csv").write_bytes(b"")  # a whole-file fault
+    tidy_csv(exports, "2024年知识产权补充指标.csv", 2024, {"商标品牌发展指数": 83.6})
     first = ingest_paths([exports], engine)
-    assert sorted(o.status for o in first) == ["loaded", "loaded", "quarantined"]
+    assert sorted(o.status for o in first) == ["loaded", "loaded", "loaded", "quarantined"]
     before = dump(engine)
     before_without_times = dump(engine, drop_timestamps=True)
     second = ingest_paths([exports], engine)
-    assert sorted(o.status for o in second) == ["quarantined", "unchanged", "unchanged"]
-    after = dump(engine)
-    # published data, history, lineage and checks are identical row for row ...
-    for table in ("obs_observations", "obs_history", "obs_indicator_values", "load_reconciliation"):
-        assert after[table] == before[table], table
-    # ... and everything else too, except when the quarantined file was looked at again
+    assert sorted(o.status for o in second) == ["quarantined", "unchanged", "unchanged", "unchanged"]
+    # every table, row for row (the quarantined file's same fault is not recorded twice)
+    assert dump(engine) == before
     assert dump(engine, drop_timestamps=True) == before_without_times
 
 
@@ -114,6 +121,54 @@ def test_revision_moves_replaced_values_to_history(engine, exports: Path) -> Non
     assert set(history["batch_id"]) == {first.batch_id}
     assert history.set_index("region_code").loc["440100", "value"] == 400.0
     assert batch.iloc[0].tolist() == ["revised", "2024年1-6月专利统计（修订）.csv"]
+
+
+def test_tidy_indicator_values_load_and_revise_by_region_indicator_year(engine, exports: Path) -> None:
+    first = tidy_csv(exports, "2023年知识产权补充指标.csv", 2023,
+                     {"商标品牌发展指数": 80.0, "知识产权保护社会满意度": 70.0})
+    [loaded] = ingest_paths([first], engine)
+    assert loaded.status == "loaded" and loaded.rows_loaded == 2
+    later = exports / "later"
+    later.mkdir()
+    second = tidy_csv(later, "2023年知识产权补充指标（更正）.csv", 2023, {"商标品牌发展指数": 81.5})
+    [revised] = ingest_paths([second], engine)
+    assert revised.status == "revised"
+    with engine.connect() as conn:
+        values = read_frame(conn, "SELECT indicator_code, value, batch_id FROM obs_indicator_values "
+                                  "ORDER BY indicator_code")
+        history = read_frame(conn, "SELECT indicator_code, value, batch_id, superseded_by FROM obs_indicator_history")
+    assert values["value"].tolist() == [70.0, 81.5] or values["value"].tolist() == [81.5, 70.0]
+    assert set(values["batch_id"]) == {loaded.batch_id, revised.batch_id}
+    assert history[["value", "batch_id", "superseded_by"]].values.tolist() == [[80.0, loaded.batch_id,
+                                                                                revised.batch_id]]
+
+
+def test_stand_in_parser_missing_year_rows_are_filled_and_crashes_quarantine(engine, exports: Path) -> None:
+    """The pipeline against the ParsedFile contract alone: a December year-to-date file whose
+    parser gave no year rows still yields them; a parser crash quarantines only its file."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    def stand_in_parser(path, original_name=None):
+        if "crash" in str(original_name):
+            raise ZeroDivisionError("bug in a layout")
+        frame = pd.DataFrame({
+            "region_code": ["440000", "440000"], "measure_code": ["patent_invention_grants", "patent_invention_valid"],
+            "period_end": [date(2023, 12, 31)] * 2, "period_type": ["month"] * 2, "basis": ["ytd", "stock"],
+            "value": [120.0, 900.0], "unit": ["件", "件"], "source_row": [4, 4], "source_column": ["a", "b"]})
+        return SimpleNamespace(source_file=original_name, source_kind="patent", layout="stand_in",
+                               period_type="month", period_start=date(2023, 1, 1), period_end=date(2023, 12, 31),
+                               observations=frame, indicator_values=pd.DataFrame(), rejections=[])
+
+    (exports / "december.csv").write_text("x", encoding="utf-8")
+    (exports / "crash.csv").write_text("y", encoding="utf-8")
+    outcomes = {o.original_name: o for o in ingest_paths([exports], engine, parser=stand_in_parser)}
+    assert outcomes["december.csv"].status == "loaded"
+    assert outcomes["crash.csv"].status == "quarantined"
+    assert "parser error ZeroDivisionError: bug in a layout" in outcomes["crash.csv"].reason
+    year = observations(engine).query("period_type == 'year'").set_index("measure_code")
+    assert year.loc["patent_invention_grants", ["basis", "value"]].tolist() == ["period", 120.0]
+    assert year.loc["patent_invention_valid", ["basis", "value"]].tolist() == ["stock", 900.0]
 
 
 def test_whole_file_fault_quarantines_that_file_only(engine, exports: Path) -> None:

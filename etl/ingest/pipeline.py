@@ -379,6 +379,13 @@ def _record_faults(engine: Engine, items: list[_Prepared], run_id: str) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     for item in items:
         archive.quarantine_copy(item.archive_path, item.content_hash, item.original_name)
+    with engine.connect() as conn:  # the same bytes with the same fault again: already recorded as such
+        recorded = dict(conn.execute(text(
+            "SELECT batch_id, reason FROM load_batches WHERE status = 'quarantined' AND batch_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)), {"ids": [batch_id_for(i.content_hash) for i in items]}).all())
+    items = [item for item in items if recorded.get(batch_id_for(item.content_hash), object()) != item.fault]
+    if not items:
+        return
     batch_ids = [batch_id_for(item.content_hash) for item in items]
     with transaction(engine) as conn:
         first = _reset_batches(conn, batch_ids)
