@@ -76,7 +76,7 @@ with DAG(
 
         return refresh()
 
-    @task(multiple_outputs=False)
+    @task(pool=WRITER_POOL, multiple_outputs=False)  # reads the DuckDB file: not beside a writer
     def check_run() -> dict:
         """Summarise the run; runs only when every file loaded (else upstream_failed fails the run)."""
         from etl.ingest.jobs import run_summary

@@ -196,17 +196,22 @@ def test_whole_file_fault_quarantines_that_file_only(engine, exports: Path) -> N
 
 
 def test_gx_failure_quarantines_the_batch_and_publishes_nothing(engine, exports: Path) -> None:
-    may = patent_csv(exports, "2024年1-5月专利统计.csv", "2024年1-5月", scale=2.0)
-    [loaded] = ingest_paths([may], engine)
+    april = patent_csv(exports, "2024年1-4月专利统计.csv", "2024年1-4月", scale=1.5)
+    [loaded] = ingest_paths([april], engine)
     assert loaded.status == "loaded"
-    before = observations(engine)
-    # June's year-to-date for 广州 is below May's already loaded: the GX suite fails the whole batch
+    # May (validated in the same GX run as June) passes; June's year-to-date for 广州 is below May's:
+    # the suite fails June's batch alone
+    may = patent_csv(exports, "2024年1-5月专利统计.csv", "2024年1-5月", scale=2.0)
     june = patent_csv(exports, "2024年1-6月专利统计.csv", "2024年1-6月", scale=2.5, overrides={"广州": 100})
-    [outcome] = ingest_paths([june], engine)
+    outcomes = {o.original_name: o for o in ingest_paths([may, june], engine)}
+    assert outcomes[may.name].status == "loaded"
+    before = observations(engine)
+    outcome = outcomes[june.name]
     assert outcome.status == "quarantined"
     assert "expect_column_pair_values_a_to_be_greater_than_b" in outcome.reason
     assert "previous_ytd" in outcome.reason
-    pd.testing.assert_frame_equal(observations(engine), before)
+    assert outcome.batch_id not in set(before["batch_id"])
+    assert "2024-06-30" not in set(before["period_end"].astype(str))
     page = Path(outcome.docs_path)
     assert page.exists() and page.parent == get_settings().artifacts_dir / "validation"
     assert "440100" in page.read_text(encoding="utf-8") and "FAILED" in page.read_text(encoding="utf-8")
