@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from etl.reports import deliver, deliver_pending, render_report, verify_archived
     from etl.reports.delivery import DeliveryFailed, delivery_log
     from etl.reports.inputs import ReportInputError
-    from etl.reports.jobs import reportable_plans
+    from etl.reports.jobs import render_period
     from etl.reports.periods import BadPeriod
     from etl.reports.recipients import RecipientsError, load_recipients
     from etl.warehouse import get_engine, init_db
@@ -56,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
             print("ipstats report: --period and --plan (or --all-plans) are required", file=sys.stderr)
             return 2
         recipients = load_recipients() if (args.send or args.resend) else None
-        plans = [p for p, _ in reportable_plans(engine)] if args.all_plans else [args.plan]
+        if args.all_plans:  # drawn in parallel worker processes
+            reports = render_period(engine, args.period, out_dir=args.out, langs=[args.lang])
+        else:
+            reports = [render_report(engine, args.plan, args.period, lang=args.lang, out_dir=args.out)]
         failed = False
-        for plan_id in plans:
-            report = render_report(engine, plan_id, args.period, lang=args.lang, out_dir=args.out)
+        for report in reports:
             note = " (same inputs as the archived version)" if report.reused_archive else ""
             print(f"{report.archive_id}{note}: {report.html} {report.pdf} {report.xlsx}")
             if recipients is not None:

@@ -21,7 +21,7 @@ CJK_FONT_FILES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
-CHART_STYLE_VERSION = "1"  # bump when the drawing changes: cached PNGs are keyed on it
+CHART_STYLE_VERSION = "2"  # bump when the drawing changes: cached PNGs are keyed on it
 CHART_DPI = 100
 _MEMORY_CACHE: dict[str, bytes] = {}
 CHART_SIZE_INCHES = (6.0, 2.9)
@@ -100,6 +100,10 @@ def render_chart(row: dict[str, Any], lang: str = "zh") -> bytes:
         ax.spines["top"].set_visible(False)
         ax.spines["right"].set_visible(False)
         ax.tick_params(labelsize=8)
+        years = [x for series in points.values() for x, _ in series]
+        years += [int(y) for y in (row.get("base_year"), row.get("target_year")) if not is_missing(y)]
+        if years:
+            ax.set_xlim(min(years) - 0.4, max(years) + 0.4)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.yaxis.get_major_locator().set_params(nbins=5)
         ax.legend(fontsize=8, frameon=False, loc="upper left")

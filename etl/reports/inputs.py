@@ -228,14 +228,15 @@ def _quality(engine: Engine, period: ReportPeriod, tables: set[str]) -> dict[str
 
 def sample_data_in_use(engine: Engine, tables: set[str] | None = None) -> bool:
     """Whether the warehouse holds synthetic sample data: ``IPSTATS_SAMPLE_DATA=1`` says so, and so
-    does any loaded batch whose source file name carries a sample marker (``ipstats samples``
-    names its files ``sample_*``)."""
+    does any loaded batch whose source file name carries a sample marker (sample, 样例, synthetic)
+    or whose ``run_id`` starts with ``sample`` (an ingest run of ``ipstats samples`` output)."""
     if os.environ.get(SAMPLE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
         return True
     tables = tables if tables is not None else _tables(engine)
     if "load_batches" not in tables:
         return False
     clauses = " OR ".join(f"LOWER(source_file) LIKE :m{i}" for i in range(len(SAMPLE_FILE_MARKERS)))
+    clauses += " OR LOWER(COALESCE(run_id, '')) LIKE 'sample%'"
     params = {f"m{i}": f"%{marker}%" for i, marker in enumerate(SAMPLE_FILE_MARKERS)}
     with engine.connect() as conn:
         sql = f"SELECT COUNT(*) AS n FROM load_batches WHERE status <> 'quarantined' AND ({clauses})"
