@@ -52,11 +52,12 @@ class _GX:
     """One ephemeral GX context with a pandas dataframe asset, built once per process."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-        for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics sent anywhere
+        _quiet_gx_loggers()  # before the import (it logs while importing) and after (it sets levels)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        _quiet_gx_loggers()
 
         self.context = gx.get_context(mode="ephemeral")
         try:
@@ -87,6 +88,14 @@ class _GX:
         suite = self.context.suites.add(suite)
         self.suites[kind] = (mtime, suite)
         return suite
+
+
+def _quiet_gx_loggers() -> None:
+    """GX logs every context and datasource it creates at INFO; keep warnings only."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations."):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 _GX_SINGLETON: _GX | None = None
