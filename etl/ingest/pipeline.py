@@ -8,6 +8,7 @@ period already loaded is a revision whose replaced values move to the history ta
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -21,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from etl.ingest import archive
-from etl.warehouse import bulk_insert, get_engine, lock_partition, read_frame, transaction
+from etl.warehouse import _LOCK_NAMESPACE, bulk_insert, get_engine, lock_partition, read_frame, transaction
 
 log = logging.getLogger(__name__)
 
@@ -574,13 +575,11 @@ def _publish(conn: Connection, batch_id: str, kind: str, observations: pd.DataFr
     params = {"batch": batch_id, "kind": kind, "now": now}
     replaced = loaded = 0
     if conn.dialect.name != "duckdb":  # DuckDB has one writer process at a time anyway
-        partitions = {(str(pd.Timestamp(e).date()), t, r) for e, t, r in zip(
+        keys = {(kind, str(pd.Timestamp(e).date()), t, r) for e, t, r in zip(
             observations["period_end"], observations["period_type"], observations["region_code"], strict=True)}
-        for period_end, period_type, region in sorted(partitions):
-            lock_partition(conn, kind, period_end, period_type, region)
-        for year, region in sorted({(int(y), r) for y, r in zip(indicators["year"], indicators["region_code"],
-                                                               strict=True)}):
-            lock_partition(conn, "indicator", str(year), region)
+        keys |= {("indicator", str(int(y)), r) for y, r in zip(indicators["year"], indicators["region_code"],
+                                                              strict=True)}
+        _lock_partitions(conn, keys)
     if not observations.empty:
         ends = pd.to_datetime(observations["period_end"])  # lets DuckDB skip row groups by zone map
         params.update(first_end=ends.min().date(), last_end=ends.max().date())
@@ -597,6 +596,18 @@ def _publish(conn: Connection, batch_id: str, kind: str, observations: pd.DataFr
                  {**params, "status": status, "loaded": loaded,
                   "reason": f"superseded {replaced} earlier values" if replaced else None})
     return status, loaded, replaced
+
+
+def _lock_partitions(conn: Connection, keys: set[tuple[str, ...]]) -> None:
+    """``lock_partition`` for many partitions in one round trip: the same advisory keys, taken in
+    ascending key order so that two writers never wait on each other in a cycle."""
+    digests = sorted({int.from_bytes(hashlib.sha256("|".join(key).encode()).digest()[:4], "big", signed=True)
+                      for key in keys})
+    if digests:
+        conn.execute(text(
+            "SELECT COUNT(pg_advisory_xact_lock(:ns, key)) FROM ("
+            " SELECT key FROM unnest(CAST(:keys AS integer[])) WITH ORDINALITY AS k(key, position)"
+            " ORDER BY position) AS ordered"), {"ns": _LOCK_NAMESPACE, "keys": digests})
 
 
 def _replace(conn: Connection, params: dict[str, Any], statements: tuple[str, str, str]) -> int:
