@@ -1,6 +1,6 @@
 """Ingest benchmark (not a test): times the ten-year sample through the CLI and one nightly DAG run.
 
-    .venv/bin/python scripts/bench_ingest.py [--work DIR] [--keep]
+    .venv/bin/python scripts/bench_ingest.py [--work DIR] [--keep] [--postgres [ADMIN_URL]]
 
 1. ``ipstats samples generate --from 2016 --to 2025`` (not timed against a goal);
 2. ``ipstats ingest <samples>`` into a fresh embedded DuckDB warehouse (goal < 60 s);
@@ -85,6 +85,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", nargs="?", const="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="also time `ipstats ingest` on a scratch PostgreSQL database (created and dropped)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ipstats_bench_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -108,6 +110,10 @@ def main() -> int:
         if result.returncode not in (0, 1):
             raise RuntimeError(result.stderr[-3000:])
         figures["cli_ingest"] = report_figures(report, elapsed) | {"goal_seconds": 60}
+
+        if args.postgres:
+            print("2b. ipstats ingest (fresh PostgreSQL database)", flush=True)
+            figures["cli_ingest_postgres"] = bench_postgres(args.postgres, work, samples)
 
         print("3. ipstats backfill 2016-01..2025-12 (fresh DuckDB, from the raw archive)", flush=True)
         env = ipstats_env(home, work / "backfill.duckdb")
@@ -138,6 +144,29 @@ def main() -> int:
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     print(f"written to {RESULTS}")
     return 0
+
+
+def bench_postgres(admin_url: str, work: Path, samples: Path) -> dict:
+    """``ipstats ingest`` of the whole sample into a scratch PostgreSQL database."""
+    from sqlalchemy import create_engine, text
+
+    name = f"ipstats_bench_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        env = ipstats_env(work / "pg_home", work / "unused.duckdb",
+                          IPSTATS_WAREHOUSE_URL=admin_url.rsplit("/", 1)[0] + f"/{name}")
+        report = work / "ingest_pg.json"
+        elapsed, result = run([str(BIN / "ipstats"), "ingest", str(samples), "--no-refresh",
+                               "--json-report", str(report)], env, "ipstats ingest (PostgreSQL)")
+        if result.returncode not in (0, 1):
+            raise RuntimeError(result.stderr[-3000:])
+        return report_figures(report, elapsed)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def bench_nightly(work: Path, archive_home: Path) -> dict:
