@@ -39,7 +39,7 @@ def rendered(report_home: Path, request: pytest.FixtureRequest):
     import shutil
 
     from etl import warehouse
-    from etl.reports import render_report
+    from etl.reports.jobs import render_period
 
     previous = {k: os.environ.get(k) for k in ("IPSTATS_HOME", "IPSTATS_SAMPLE_DATA")}
     os.environ["IPSTATS_SAMPLE_DATA"] = "1"  # the sample exports are synthetic: the reports must say so
@@ -51,8 +51,10 @@ def rendered(report_home: Path, request: pytest.FixtureRequest):
     engine = warehouse.get_engine(f"duckdb:///{report_home / 'warehouse.duckdb'}")
     add_load_lineage(engine)
     out = report_home / "out"
-    reports = {(plan, period): render_report(engine, plan, period, out_dir=out, generated_at=FIXED_TIME)
-               for plan in plan_ids(engine) for period in PERIODS}
+    reports = {(report.plan_id, report.period): report for period in PERIODS  # two drawing processes
+               for report in render_period(engine, period, out_dir=out, langs=["zh"], workers=2,
+                                           generated_at=FIXED_TIME)}
+    assert len(reports) == len(plan_ids(engine)) * len(PERIODS)
     yield engine, reports
     warehouse.dispose_engines()
     for key, value in previous.items():

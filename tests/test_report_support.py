@@ -68,6 +68,9 @@ def sample_warehouse_file(cache_dir: Path) -> Path:
             conn.exec_driver_sql("CHECKPOINT")
         warehouse.dispose_engines()
         (build / "warehouse.duckdb").replace(target)
+        for stale in cache_dir.glob("samples-*.duckdb"):  # built from code that has changed since
+            if stale != target:
+                stale.unlink(missing_ok=True)
     finally:
         if previous is None:
             os.environ.pop("IPSTATS_HOME", None)

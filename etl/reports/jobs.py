@@ -41,7 +41,7 @@ def default_workers() -> int:
 
 def render_period(engine: Engine, period: str | ReportPeriod, out_dir: Path | str | None = None,
                   recipients: RecipientsConfig | None = None, langs: list[str] | None = None,
-                  workers: int | None = None) -> list[RenderedReport]:
+                  workers: int | None = None, generated_at: datetime | None = None) -> list[RenderedReport]:
     """Every plan's report for ``period``: Chinese always, English too where a recipient reads it
     (or the languages given). Inputs are read and results archived here, in this process (one
     writer, as DuckDB wants); the drawing (charts, PDF) runs in ``workers`` forked processes."""
@@ -50,7 +50,7 @@ def render_period(engine: Engine, period: str | ReportPeriod, out_dir: Path | st
     for plan_id, region in reportable_plans(engine):
         wanted = langs or sorted({"zh", *(recipients.languages_for(plan_id, region) if recipients else [])},
                                  key=("zh", "en").index)
-        prepared += [prepare_report(engine, plan_id, report_period, lang) for lang in wanted]
+        prepared += [prepare_report(engine, plan_id, report_period, lang, generated_at) for lang in wanted]
     to_draw = [p for p in prepared if not p.reusable]
     workers = min(workers or default_workers(), len(to_draw))
     drawn: dict[str, Any] = {}
