@@ -60,7 +60,7 @@ def test_verdict_of_a_closed_plan_and_other_target_kinds() -> None:
 
 def test_english_sentence() -> None:
     assert indicator_sentence(ROW, CITY, "monthly", "en") == (
-        "By end-2024, Huizhou's Invention patents in force stood at 10,980, 69.9% of the plan target (13,560), "
+        "By end-2024, Huizhou's invention patents in force stood at 10,980, 69.9% of the plan target (13,560), "
         "ahead of the time schedule (60.0%).")
 
 

@@ -65,7 +65,8 @@ def _source_text(row: dict[str, Any], target: dict[str, Any], plan: dict[str, An
     elif source == "table" and plan.get("source_table"):
         parts.append(str(plan["source_table"]))
     row_no = target.get("row_no")
-    if row_no is not None and f"{row_no}" not in str(ref):
+    row_no = None if is_missing(row_no) else int(row_no)
+    if row_no is not None and f"第{row_no}行" not in str(ref) and f"row {row_no}" not in str(ref):
         parts.append(label(lang, "source.row", n=row_no))
     raw = [t for t in (target.get("base_raw"), target.get("target_raw")) if t]
     text = "，".join(parts) if lang == "zh" else ", ".join(parts)

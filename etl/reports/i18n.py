@@ -125,7 +125,8 @@ def fmt_number(value: float | int | None, lang: str = "zh") -> str:
     return "0" if text in {"-0", "-0.0"} else text
 
 
-# Units of things counted one by one: a projection of 10344.62 件 is printed as 10345件.
+# Units of things counted one by one: a projection of 10344.62 件 is printed as 10345件 (but a
+# per-10,000-people ratio of 1.04 件 keeps its decimals).
 COUNT_UNITS = {"件", "个", "家", "人", "项", "所", "次", "人次", "件/年", "个/年", "项/年", "家/年"}
 
 
@@ -134,7 +135,7 @@ def fmt_quantity(value: float | None, unit: str | None, lang: str = "zh", whole:
     ``whole`` rounds counts of things (estimates) to whole numbers."""
     if is_missing(value):
         return label(lang, "no_data")
-    if whole and unit in COUNT_UNITS:
+    if whole and unit in COUNT_UNITS and abs(float(value)) >= 100:  # type: ignore[arg-type]
         value = round(float(value))  # type: ignore[arg-type]
     number = fmt_number(value, lang)
     shown = unit_text(unit, lang)
@@ -186,3 +187,11 @@ def period_label(period_end: object, period_type: object, lang: str = "zh") -> s
     if period_type == "quarter":
         return f"{day.year}年{CN_QUARTERS[(day.month - 1) // 3]}季度"
     return f"{day.year}年{day.month}月"
+
+
+def in_sentence(name: str, lang: str) -> str:
+    """An English indicator name inside a sentence: 'Invention patents …' -> 'invention patents …'
+    (acronyms such as IP or PCT keep their capitals)."""
+    if lang != "en" or len(name) < 2 or not name[0].isupper() or not name[1].islower():
+        return name
+    return name[0].lower() + name[1:]

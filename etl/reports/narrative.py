@@ -8,7 +8,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from etl.reports.i18n import fmt_number, fmt_percent, fmt_quantity, is_missing, label, parse_date, time_point
+from etl.reports.i18n import (
+    fmt_number,
+    fmt_percent,
+    fmt_quantity,
+    in_sentence,
+    is_missing,
+    label,
+    parse_date,
+    time_point,
+)
 
 SCOPE_ZH = {"province": "全省", "city": "全市", "district": "全区", "county": "全县", "zone": "全区"}
 
@@ -95,6 +104,10 @@ def _projection(row: dict[str, Any], lang: str) -> str:
 def indicator_sentence(row: dict[str, Any], region: dict[str, Any], kind: str, lang: str = "zh") -> str:
     """The narrative of one indicator for a report of ``kind`` (monthly | quarterly | annual)."""
     name = (row.get("indicator_name_en") if lang == "en" else None) or row.get("indicator_name_zh") or ""
+    if is_missing(row.get("latest_value")) and is_missing(row.get("cumulative_value")):
+        pass  # the name opens the sentence: keep its capital
+    else:
+        name = in_sentence(name, lang)
     unit = row.get("unit")
     scope = _scope(region, lang)
     status, kind_of_target = row.get("status"), row.get("target_kind")
@@ -127,7 +140,7 @@ def indicator_sentence(row: dict[str, Any], region: dict[str, Any], kind: str, l
                 else f"截至{when}，{scope}{name}{fmt_quantity(value, unit, lang)}")
 
     parts = [head]
-    if kind == "annual":
+    if kind == "annual" and kind_of_target != "period_total":  # a cumulated sum has no year-on-year
         yoy = _year_on_year(row, lang)
         if yoy:
             parts.append(yoy)

@@ -87,6 +87,9 @@ PRINT_CSS = f"""
 """
 
 
+PUNCTUATION = {"zh": {"colon": "：", "comma": "，", "lparen": "（", "rparen": "）"},
+               "en": {"colon": ": ", "comma": ", ", "lparen": " (", "rparen": ")"}}
+
 PRINT_ONLY_CSS = """
 .s-page { max-width: none; padding: 0; }
 .s-ind-table { min-width: 0; font-size: 9pt; }
@@ -157,7 +160,8 @@ def render_html(view: dict[str, Any], image_src: Callable[[str], str], for_print
     css = PRINT_CSS + ("\n" + class_stylesheet() + PRINT_ONLY_CSS if for_print else "")
     return env.get_template(template_name(view["kind"])).render(
         **view, t=lambda key, **fmt: label(lang, key, **fmt), image_src=image_src, print_css=Markup(css),
-        table_columns=columns, for_print=for_print, st=class_attribute if for_print else style_attribute)
+        table_columns=columns, for_print=for_print, st=class_attribute if for_print else style_attribute,
+        **PUNCTUATION[lang])
 
 
 def render_text(view: dict[str, Any]) -> str:
