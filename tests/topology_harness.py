@@ -37,6 +37,27 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # Redis db numbers this harness may claim (0 is left to people's own use).
 REDIS_DB_CANDIDATES = range(15, 7, -1)
 FINISHED_RUN_STATES = {"success", "failed"}
+# A cluster policy (Airflow's own mechanism for deployment-wide rules) installed in the test's
+# AIRFLOW_HOME/config: retries wait seconds instead of the DAGs' production minutes.
+LOCAL_SETTINGS = '''"""Cluster policy of the topology test deployment (written by tests/topology_harness.py)."""
+import importlib
+import os
+from datetime import timedelta
+
+# Celery worker only: import the heavy libraries once, before the pool forks, so each task process
+# inherits them instead of paying the import (great_expectations alone is ~10 s on a busy 2-core box).
+for _module in filter(None, os.environ.get("IPSTATS_WORKER_PRELOAD", "").split(",")):
+    try:
+        importlib.import_module(_module)
+    except ImportError:
+        pass
+
+
+def task_policy(task):
+    seconds = os.environ.get("IPSTATS_TOPOLOGY_RETRY_DELAY_SECONDS")
+    if seconds:
+        task.retry_delay = timedelta(seconds=float(seconds))
+'''
 
 
 def free_port() -> int:
@@ -123,6 +144,9 @@ class AirflowTopology:
     worker_concurrency: int = 2
     with_triggerer: bool = False
     writer_pool_slots: int = 4
+    retry_delay_seconds: float = 2
+    worker_preload: tuple[str, ...] = ("pandas", "sqlalchemy", "great_expectations", "etl.ingest.pipeline",
+                                       "etl.ingest.validate", "etl.ingest.parse")
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -162,6 +186,8 @@ class AirflowTopology:
         self.metadata_url = create_database("ipstats_airflow_meta")
         self.redis = RedisDb()
         self.port = free_port()
+        (self.home / "config").mkdir(exist_ok=True)
+        (self.home / "config" / "airflow_local_settings.py").write_text(LOCAL_SETTINGS, encoding="utf-8")
         (self.home / "simple_auth_manager_passwords.json").write_text(
             json.dumps({"admin": self.admin_password}), encoding="utf-8")
         self.env = self._environment()
@@ -207,6 +233,7 @@ class AirflowTopology:
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
             "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
             "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
@@ -241,6 +268,9 @@ class AirflowTopology:
             "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "120",
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
             "IPSTATS_HOME": str(self.ipstats_home),
+            # Celery's prefork pool processes are daemonic: a task may not start a process pool.
+            "IPSTATS_REPORT_WORKERS": "1",
+            "IPSTATS_TOPOLOGY_RETRY_DELAY_SECONDS": str(self.retry_delay_seconds),
         })
         if self.warehouse_url:
             env["AIRFLOW_CONN_IP_WAREHOUSE"] = with_driver(self.warehouse_url, "")
@@ -265,11 +295,13 @@ class AirflowTopology:
                                f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
         return completed
 
-    def start_component(self, name: str, args: Sequence[str]) -> Component:
+    def start_component(self, name: str, args: Sequence[str], extra_env: dict[str, str] | None = None
+                        ) -> Component:
         log_path = self.logs_dir / f"{name}.log"
         component = Component(name, [str(VENV_BIN / "airflow"), *args], log_path)
         component.log_file = open(log_path, "ab")  # noqa: SIM115 - closed in _terminate
-        component.process = subprocess.Popen(component.argv, env=self.env, stdout=component.log_file,
+        env = {**self.env, **(extra_env or {})}
+        component.process = subprocess.Popen(component.argv, env=env, stdout=component.log_file,
                                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                              start_new_session=True, cwd=self.work_dir)
         self.components[name] = component
@@ -284,7 +316,8 @@ class AirflowTopology:
                 self.stopped.append(self.components.pop(old))
         return self.start_component(name, ["celery", "worker", "--concurrency", str(self.worker_concurrency),
                                            "--celery-hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h",
-                                           "--skip-serve-logs", "--without-mingle", "--without-gossip"])
+                                           "--skip-serve-logs", "--without-mingle", "--without-gossip"],
+                                    extra_env={"IPSTATS_WORKER_PRELOAD": ",".join(self.worker_preload)})
 
     @property
     def worker(self) -> Component:
@@ -293,13 +326,31 @@ class AirflowTopology:
             raise RuntimeError("no live Celery worker")
         return live[-1]
 
-    def kill_component(self, component: Component, sig: int = signal.SIGKILL) -> None:
-        """Kill a component's whole process group (the worker and its task processes), as a crash would."""
+    def kill_component(self, component: Component, sig: int = signal.SIGKILL) -> list[int]:
+        """Kill a component and every process under it, as a machine crash would; returns the pids.
+
+        Task processes may run in sessions of their own, so the process tree is walked, not only
+        the process group."""
+        import psutil
+
+        victims = [component.process.pid]
+        with contextlib.suppress(psutil.NoSuchProcess):
+            victims += [child.pid for child in psutil.Process(component.process.pid).children(recursive=True)]
+        for pid in victims:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(component.process.pid, sig)
         component.process.wait(timeout=30)
+        return victims
 
     def _terminate(self, component: Component) -> None:
+        import psutil
+
+        descendants: list[psutil.Process] = []
+        if component.process is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                descendants = psutil.Process(component.process.pid).children(recursive=True)
         if component.process is not None and component.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(component.process.pid, signal.SIGTERM)
@@ -313,6 +364,10 @@ class AirflowTopology:
             # Leftover children of a group whose leader exited (task processes, gunicorn workers).
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(component.process.pid, signal.SIGKILL)
+        # Task processes run in process groups of their own: stop any that outlived their parent.
+        for process in descendants:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
         if component.log_file is not None and not component.log_file.closed:
             component.log_file.close()
 
@@ -333,6 +388,8 @@ class AirflowTopology:
             self.assert_components_alive()
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5).status_code == 200:
+                    # The execution API (what task processes call) builds its routes on first use.
+                    httpx.get(f"{self.base_url}/execution/health", timeout=120)
                     return
             time.sleep(1)
         raise TimeoutError(f"api-server not up after {timeout}s\n{self.log_tail()}")
