@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from etl.ingest import archive
-from etl.warehouse import _LOCK_NAMESPACE, bulk_insert, get_engine, lock_partition, read_frame, transaction
+from etl.warehouse import _LOCK_NAMESPACE, bulk_insert, get_engine, read_frame, transaction
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +242,7 @@ def _file_locks(engine: Engine, content_hashes: list[str]) -> Generator[None, No
         yield
         return
     with engine.connect() as conn, conn.begin():
-        for content_hash in sorted(content_hashes):
-            lock_partition(conn, "content_hash", content_hash)
+        _lock_partitions(conn, {("content_hash", content_hash) for content_hash in content_hashes})
         yield
 
 
