@@ -7,7 +7,8 @@ closed a quarter (January, April, July, October runs); the annual evaluation whe
 year (January runs). A run after new data renders the due reports again: unchanged inputs give
 the archived version (not sent again); changed inputs give a new version, sent once as a
 revision. Sending is its own task with retries; whatever a failed run left pending is sent by
-the next run. Trigger manually with ``{"periods": ["2024-Q2"]}`` to render chosen periods.
+the next run. Trigger manually with ``{"periods": ["2024-Q2"], "plans": ["huizhou-14fyp"]}`` to
+render chosen periods (and plans).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ with DAG(
     max_active_runs=1,
     default_args=default_args,
     tags=["ipstats", "reports", "email"],
-    params={"periods": Param([], type="array", description="periods to render instead of the due ones")},
+    params={"periods": Param([], type="array", description="periods to render instead of the due ones"),
+            "plans": Param([], type="array", description="plan ids to render (default: every plan)")},
 ) as dag:
 
     @task
@@ -61,8 +63,9 @@ with DAG(
         engine = get_engine()
         init_db(engine)
         recipients = load_recipients()
+        plans = list(get_current_context()["params"].get("plans") or []) or None
         return [report.archive_id for period in periods
-                for report in render_period(engine, period, recipients=recipients)]
+                for report in render_period(engine, period, recipients=recipients, plans=plans)]
 
     @task(pool="duckdb_writer", multiple_outputs=False)
     def send_reports(archive_ids: list[str]) -> dict:

@@ -41,13 +41,20 @@ def default_workers() -> int:
 
 def render_period(engine: Engine, period: str | ReportPeriod, out_dir: Path | str | None = None,
                   recipients: RecipientsConfig | None = None, langs: list[str] | None = None,
-                  workers: int | None = None, generated_at: datetime | None = None) -> list[RenderedReport]:
+                  workers: int | None = None, generated_at: datetime | None = None,
+                  plans: list[str] | None = None) -> list[RenderedReport]:
     """Every plan's report for ``period``: Chinese always, English too where a recipient reads it
     (or the languages given). Inputs are read and results archived here, in this process (one
     writer, as DuckDB wants); the drawing (charts, PDF) runs in ``workers`` forked processes."""
     report_period = period if isinstance(period, ReportPeriod) else parse_period(period)
     prepared = []
-    for plan_id, region in reportable_plans(engine):
+    known = reportable_plans(engine)
+    unknown = sorted(set(plans or []) - {plan for plan, _ in known})
+    if unknown:
+        raise LookupError(f"no such plan(s) with targets: {', '.join(unknown)}")
+    for plan_id, region in known:
+        if plans and plan_id not in plans:
+            continue
         wanted = langs or sorted({"zh", *(recipients.languages_for(plan_id, region) if recipients else [])},
                                  key=("zh", "en").index)
         prepared += [prepare_report(engine, plan_id, report_period, lang, generated_at) for lang in wanted]
