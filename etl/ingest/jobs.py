@@ -16,13 +16,25 @@ from etl.config import get_settings
 log = logging.getLogger(__name__)
 
 
-def list_new_files(landing_dir: str | None = None) -> list[str]:
-    """Files in the landing folder whose bytes the warehouse has never seen (any status)."""
+def list_new_files(landing_dir: str | None = None, limit: int | None = None) -> list[str]:
+    """Files in the landing folder whose bytes the warehouse has never seen (any status).
+
+    At most ``limit`` (``IPSTATS_NIGHTLY_MAX_FILES``, default 1000: Airflow refuses to map more than
+    ``max_map_length`` = 1024 tasks) by name order; the rest wait for the next run. A first load
+    of years of files is quicker through ``ipstats ingest`` (one process, grouped validation).
+    """
+    import os
+
     from etl.ingest.pipeline import ensure_warehouse, new_files
 
     folder = Path(landing_dir) if landing_dir else get_settings().landing_dir
     folder.mkdir(parents=True, exist_ok=True)
     files = new_files(ensure_warehouse(), folder)
+    limit = limit or int(os.environ.get("IPSTATS_NIGHTLY_MAX_FILES", "1000"))
+    if len(files) > limit:
+        log.warning("%d new files in %s: taking the first %d, the rest wait for the next run",
+                    len(files), folder, limit)
+        files = files[:limit]
     log.info("%d new files in %s", len(files), folder)
     return files
 
