@@ -20,7 +20,7 @@ def list_new_files(landing_dir: str | None = None, limit: int | None = None) -> 
     """Files in the landing folder whose bytes the warehouse has never seen (any status).
 
     At most ``limit`` (``IPSTATS_NIGHTLY_MAX_FILES``, default 1000: Airflow refuses to map more than
-    ``max_map_length`` = 1024 tasks) by name order; the rest wait for the next run. A first load
+    ``max_map_length`` = 1024 tasks) in arrival (mtime) order; the rest wait for the next run. A first load
     of years of files is quicker through ``ipstats ingest`` (one process, grouped validation).
     """
     import os
@@ -29,7 +29,8 @@ def list_new_files(landing_dir: str | None = None, limit: int | None = None) -> 
 
     folder = Path(landing_dir) if landing_dir else get_settings().landing_dir
     folder.mkdir(parents=True, exist_ok=True)
-    files = new_files(ensure_warehouse(), folder)
+    # arrival order: a revision lands after the export it revises
+    files = sorted(new_files(ensure_warehouse(), folder), key=lambda f: (Path(f).stat().st_mtime_ns, f))
     limit = limit or int(os.environ.get("IPSTATS_NIGHTLY_MAX_FILES", "1000"))
     if len(files) > limit:
         log.warning("%d new files in %s: taking the first %d, the rest wait for the next run",
