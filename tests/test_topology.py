@@ -6,8 +6,8 @@ Scenarios (issue 6):
 - the nightly ingest triggered through the REST API succeeds;
 - ``airflow backfill create`` over twelve months while a nightly run is in flight ends with the
   warehouse identical to the same months through the CLI;
-- a Celery worker killed (SIGKILL, whole process group) in the middle of a load leaves no partial
-  partition, and the retried task completes on a new worker;
+- a Celery worker killed (SIGKILL to the worker and every process under it) in the middle of a
+  load leaves no partial partition, and the retried task completes on a new worker;
 - the report DAG's message arrives at a local SMTP server.
 """
 
@@ -157,7 +157,7 @@ def sample_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def fresh_databases() -> Iterator[list[str]]:
-    """Ask for as many fresh warehouse databases as needed: ``fresh_databases.append(...)`` style."""
+    """A list to register fresh warehouse databases in (see ``new_warehouse``); all dropped after."""
     created: list[str] = []
     try:
         yield created
@@ -250,8 +250,8 @@ def test_two_loaders_replacing_the_same_partitions_serialise(
     assert duplicates == 0
 
 
-# Kept for the topology scenarios below: copy a chosen subset of exports into a landing folder.
 def copy_exports(files: list[Path], landing: Path) -> list[Path]:
+    """Drop exports into a landing folder, as a sender would."""
     landing.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(path, landing / path.name)) for path in files]
 

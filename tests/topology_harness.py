@@ -206,8 +206,14 @@ class AirflowTopology:
 
     def stop(self) -> None:
         """Stop every process this topology started (by process group), then drop its state."""
-        for component in list(self.components.values()):
-            self._terminate(component)
+        components = list(self.components.values())
+        trees = {component.name: self._process_tree(component) for component in components}
+        for component in components:  # SIGTERM to all first, so their shutdowns overlap
+            if component.alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(component.process.pid, signal.SIGTERM)
+        for component in components:
+            self._terminate(component, trees[component.name])
         if self._http is not None:
             self._http.close()
         if self.redis is not None:
@@ -344,13 +350,23 @@ class AirflowTopology:
         component.process.wait(timeout=30)
         return victims
 
-    def _terminate(self, component: Component) -> None:
+    @staticmethod
+    def _process_tree(component: Component) -> list:
         import psutil
 
-        descendants: list[psutil.Process] = []
-        if component.process is not None:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                descendants = psutil.Process(component.process.pid).children(recursive=True)
+        if component.process is None:
+            return []
+        try:
+            return psutil.Process(component.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def _terminate(self, component: Component, descendants: list | None = None) -> None:
+        """SIGTERM the component's group, SIGKILL after 20 s, then any descendant left over."""
+        import psutil
+
+        if descendants is None:
+            descendants = self._process_tree(component)
         if component.process is not None and component.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(component.process.pid, signal.SIGTERM)
