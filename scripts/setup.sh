@@ -32,5 +32,8 @@ if [[ ! -f "$stamp" ]]; then
   echo "setup: installing Python dependencies from requirements.lock"
   VIRTUAL_ENV="$VENV" "$VENV/bin/uv" pip install -q -r requirements.lock
   VIRTUAL_ENV="$VENV" "$VENV/bin/uv" pip install -q --no-deps -e .
+  # Byte-compile once: with PYTHONDONTWRITEBYTECODE set (as on CI), every process would otherwise
+  # compile Airflow and Great Expectations from source at import (GX: 20-30 s instead of 7 s).
+  "$VENV/bin/python" -m compileall -q -j 0 "$VENV/lib" >/dev/null 2>&1 || true
   rm -f "$VENV"/.lock-* && touch "$stamp"
 fi
