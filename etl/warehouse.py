@@ -151,3 +151,17 @@ def read_frame(conn: Connection, sql: str, params: dict | None = None) -> pd.Dat
     """Run a query and return its rows as a DataFrame."""
     result = conn.execute(text(sql), params or {})
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def affected_rows(result) -> int:
+    """Rows changed by an INSERT/UPDATE/DELETE on either backend.
+
+    PostgreSQL reports ``rowcount``; DuckDB (1.x through duckdb-engine) reports -1 and returns the
+    count as a one-row result instead.
+    """
+    if result.rowcount is not None and result.rowcount >= 0:
+        return int(result.rowcount)
+    if result.returns_rows:
+        row = result.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+    return 0

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from etl.ingest import archive
-from etl.warehouse import _LOCK_NAMESPACE, bulk_insert, get_engine, read_frame, transaction
+from etl.warehouse import _LOCK_NAMESPACE, affected_rows, bulk_insert, get_engine, read_frame, transaction
 
 log = logging.getLogger(__name__)
 
@@ -583,11 +583,11 @@ def _publish(conn: Connection, batch_id: str, kind: str, observations: pd.DataFr
         ends = pd.to_datetime(observations["period_end"])  # lets DuckDB skip row groups by zone map
         params.update(first_end=ends.min().date(), last_end=ends.max().date())
         replaced += _replace(conn, params, _OBSERVATION_STATEMENTS)
-        loaded += conn.execute(text(_OBSERVATION_STATEMENTS[2]), params).rowcount
+        loaded += affected_rows(conn.execute(text(_OBSERVATION_STATEMENTS[2]), params))
         conn.execute(text("DELETE FROM stg_observations WHERE batch_id = :batch"), params)
     if not indicators.empty:
         replaced += _replace(conn, params, _INDICATOR_STATEMENTS)
-        loaded += conn.execute(text(_INDICATOR_STATEMENTS[2]), params).rowcount
+        loaded += affected_rows(conn.execute(text(_INDICATOR_STATEMENTS[2]), params))
         conn.execute(text("DELETE FROM stg_indicator_values WHERE batch_id = :batch"), params)
     status = REVISED if replaced else LOADED
     conn.execute(text("UPDATE load_batches SET status = :status, rows_loaded = :loaded, finished_at = :now, "
@@ -611,7 +611,7 @@ def _lock_partitions(conn: Connection, keys: set[tuple[str, ...]]) -> None:
 
 def _replace(conn: Connection, params: dict[str, Any], statements: tuple[str, str, str]) -> int:
     """Copy the rows being replaced (those whose value changes) to history, then delete them all."""
-    moved = conn.execute(text(statements[0]), params).rowcount
+    moved = affected_rows(conn.execute(text(statements[0]), params))
     conn.execute(text(statements[1]), params)
     return moved
 
