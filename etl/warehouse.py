@@ -69,6 +69,11 @@ def read_sql(relative_path: str) -> str:
     return (SQL_DIR / relative_path).read_text(encoding="utf-8")
 
 
+# Views are derived, so they are not migrations: init_db drops and recreates them from their SQL
+# file every time, and a changed definition reaches every warehouse on its next `ipstats db init`.
+VIEW_FILES = ("staging/stg_monthly_flows.sql",)
+
+
 def migration_files() -> list[Path]:
     return sorted((SQL_DIR / "schema").glob("[0-9][0-9][0-9]_*.sql"))
 
@@ -100,6 +105,10 @@ def init_db(engine: Engine | None = None) -> list[str]:
                 {"n": path.name, "c": hashlib.sha256(sql.encode()).hexdigest()},
             )
             applied_now.append(path.name)
+        for relative in VIEW_FILES:
+            view = Path(relative).stem
+            conn.execute(text(f"DROP VIEW IF EXISTS {view}"))
+            conn.execute(text(f"CREATE VIEW {view} AS\n" + read_sql(relative).strip().rstrip(";")))
     return applied_now
 
 

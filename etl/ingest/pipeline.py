@@ -507,12 +507,16 @@ def _mark_quarantined(engine: Engine, item: _Prepared, batch_id: str, reason: st
                      {"r": reason, "t": datetime.now(UTC).replace(tzinfo=None), "b": batch_id})
 
 
+# A batch replaces, per (source kind, period, region), the measures it carries: agencies send several
+# tables of one kind for the same month (grants in one file, valid patents in another), and one
+# file must never wipe what another, still current, file published.
 _OBS_PARTITION_MATCH = """
     obs_observations.source_kind = :kind
     AND obs_observations.period_end BETWEEN :first_end AND :last_end AND EXISTS (
         SELECT 1 FROM stg_observations staged
         WHERE staged.batch_id = :batch
           AND staged.region_code = obs_observations.region_code
+          AND staged.measure_code = obs_observations.measure_code
           AND staged.period_end = obs_observations.period_end
           AND staged.period_type = obs_observations.period_type)"""
 _IND_PARTITION_MATCH = """

@@ -13,42 +13,4 @@ CREATE TABLE IF NOT EXISTS stg_indicator_values (
     source_row      INTEGER
 );
 
--- Monthly (and quarterly/half-yearly) flows derived from year-to-date totals; same SELECT as
--- sql/staging/stg_monthly_flows.sql.
-CREATE OR REPLACE VIEW stg_monthly_flows AS
-WITH ytd_values AS (
-    SELECT region_code,
-           measure_code,
-           period_end,
-           period_type,
-           value,
-           unit,
-           batch_id,
-           CAST(EXTRACT(YEAR FROM period_end) AS INTEGER)  AS year,
-           CAST(EXTRACT(MONTH FROM period_end) AS INTEGER) AS month,
-           CASE period_type WHEN 'month' THEN 1 WHEN 'quarter' THEN 3 ELSE 6 END AS months_per_period
-    FROM obs_observations
-    WHERE basis = 'ytd' AND period_type IN ('month', 'quarter', 'half')
-),
-ytd_with_previous AS (
-    SELECT ytd_values.*,
-           LAG(value) OVER (PARTITION BY region_code, measure_code, period_type, year ORDER BY period_end)
-               AS previous_ytd,
-           LAG(month) OVER (PARTITION BY region_code, measure_code, period_type, year ORDER BY period_end)
-               AS previous_month
-    FROM ytd_values
-)
-SELECT region_code,
-       measure_code,
-       period_end,
-       period_type,
-       'period' AS basis,
-       CASE WHEN month = months_per_period THEN value ELSE value - previous_ytd END AS value,
-       unit,
-       value AS ytd_value,
-       CASE WHEN month = months_per_period THEN NULL ELSE previous_ytd END AS previous_ytd,
-       CASE WHEN month = months_per_period THEN 'first_period_of_year' ELSE 'ytd_difference' END AS derivation,
-       batch_id
-FROM ytd_with_previous
-WHERE month = months_per_period
-   OR previous_month = month - months_per_period;
+-- The view stg_monthly_flows is (re)created from sql/staging/stg_monthly_flows.sql by init_db.

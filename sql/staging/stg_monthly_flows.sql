@@ -2,7 +2,7 @@
 -- period end. The first period of a year is its year-to-date value; later periods are the
 -- difference to the immediately preceding period of the same type (no gap allowed: when the
 -- previous month/quarter/half was never loaded, the flow is unknown and left out).
--- Also created as the view stg_monthly_flows by sql/schema/002_ingestion.sql.
+-- init_db creates it as the view stg_monthly_flows (etl.warehouse.VIEW_FILES).
 WITH ytd_values AS (
     SELECT region_code,
            measure_code,
