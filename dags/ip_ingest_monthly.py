@@ -16,20 +16,13 @@ before. A month with a quarantined export ends in failure after loading the rest
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, get_current_context, task
 
-TIMEZONE = "Asia/Shanghai"
-WAREHOUSE = Asset(name="ip_warehouse", uri="ipstats://warehouse/observations")
-WRITER_POOL = "duckdb_writer"
+from etl.dag_settings import TIMEZONE, WAREHOUSE_ASSET, WRITER_POOL, default_args
 
-default_args = {
-    "owner": "ipstats",
-    "retries": 1,
-    "retry_delay": timedelta(minutes=5),
-}
+WAREHOUSE = Asset(**WAREHOUSE_ASSET)
+
 
 with DAG(
     dag_id="ip_ingest_monthly",
@@ -38,7 +31,7 @@ with DAG(
     start_date=pendulum.datetime(2016, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(retries=1),
     tags=["ipstats", "ingest", "backfill"],
 ) as dag:
 

@@ -13,20 +13,13 @@ file; on PostgreSQL give it more: ``airflow pools set duckdb_writer $IPSTATS_WRI
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, CronTriggerTimetable, TriggerRule, get_current_context, task
 
-TIMEZONE = "Asia/Shanghai"
-WAREHOUSE = Asset(name="ip_warehouse", uri="ipstats://warehouse/observations")
-WRITER_POOL = "duckdb_writer"
+from etl.dag_settings import TIMEZONE, WAREHOUSE_ASSET, WRITER_POOL, default_args
 
-default_args = {
-    "owner": "ipstats",
-    "retries": 1,
-    "retry_delay": timedelta(minutes=5),
-}
+WAREHOUSE = Asset(**WAREHOUSE_ASSET)
+
 
 with DAG(
     dag_id="ip_ingest_nightly",
@@ -35,7 +28,7 @@ with DAG(
     start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(retries=1),
     tags=["ipstats", "ingest"],
 ) as dag:
 

@@ -13,19 +13,13 @@ render chosen periods (and plans).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, get_current_context, task
 
-WAREHOUSE = Asset(name="ip_warehouse", uri="ipstats://warehouse/observations")
-TIMEZONE = "Asia/Shanghai"
+from etl.dag_settings import TIMEZONE, WAREHOUSE_ASSET, default_args
 
-default_args = {
-    "owner": "ipstats",
-    "retries": 3,
-    "retry_delay": timedelta(minutes=5),
-}
+WAREHOUSE = Asset(**WAREHOUSE_ASSET)
+
 
 with DAG(
     dag_id="ip_reports",
@@ -34,7 +28,7 @@ with DAG(
     start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(retries=3),
     tags=["ipstats", "reports", "email"],
     params={"periods": Param([], type="array", description="periods to render instead of the due ones"),
             "plans": Param([], type="array", description="plan ids to render (default: every plan)")},
