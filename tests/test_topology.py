@@ -482,7 +482,7 @@ def test_report_dag_sends_mail_through_smtp_default(topology_state: TopologyStat
     state = topology_state
     topology = state.topology
     with dumping_logs(topology):
-        run_id = topology.trigger("ip_reports", conf={"periods": [f"{SAMPLE_YEAR}-12"]})
+        run_id = topology.trigger("ip_reports", conf={"periods": [f"{SAMPLE_YEAR}-12"], "plans": ["guangdong-14fyp"]})
         assert topology.wait_for_run("ip_reports", run_id, timeout=300) == "success", \
             topology.describe_run("ip_reports", run_id)
     assert state.smtp.envelopes, "no message reached the SMTP server"
