@@ -70,7 +70,8 @@ def read_sql(relative_path: str) -> str:
 
 
 # Views are derived, so they are not migrations: init_db drops and recreates them from their SQL
-# file every time, and a changed definition reaches every warehouse on its next `ipstats db init`.
+# file whenever the file changed (checksum kept in schema_migrations), so a changed definition
+# reaches every warehouse on its next `ipstats db init`.
 VIEW_FILES = ("staging/stg_monthly_flows.sql",)
 
 
@@ -105,10 +106,18 @@ def init_db(engine: Engine | None = None) -> list[str]:
                 {"n": path.name, "c": hashlib.sha256(sql.encode()).hexdigest()},
             )
             applied_now.append(path.name)
+        checksums = dict(conn.execute(text("SELECT name, checksum FROM schema_migrations")).all())
         for relative in VIEW_FILES:
-            view = Path(relative).stem
+            view, body = Path(relative).stem, read_sql(relative).strip().rstrip(";")
+            checksum = hashlib.sha256(body.encode()).hexdigest()
+            if checksums.get(f"view:{view}") == checksum:
+                continue  # unchanged: no DDL, so tasks running as the loader role never need ownership
             conn.execute(text(f"DROP VIEW IF EXISTS {view}"))
-            conn.execute(text(f"CREATE VIEW {view} AS\n" + read_sql(relative).strip().rstrip(";")))
+            conn.execute(text(f"CREATE VIEW {view} AS\n{body}"))
+            conn.execute(text("DELETE FROM schema_migrations WHERE name = :n"), {"n": f"view:{view}"})
+            conn.execute(text("INSERT INTO schema_migrations VALUES (:n, :c, CURRENT_TIMESTAMP)"),
+                         {"n": f"view:{view}", "c": checksum})
+            applied_now.append(f"view:{view}")
     return applied_now
 
 

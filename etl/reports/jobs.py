@@ -32,7 +32,15 @@ def reportable_plans(engine: Engine) -> list[tuple[str, str]]:
 
 
 def default_workers() -> int:
-    """Drawing processes: ``IPSTATS_REPORT_WORKERS``, else one per CPU up to 4."""
+    """Drawing processes: ``IPSTATS_REPORT_WORKERS``, else one per CPU up to 4.
+
+    Inside a daemonic process (a Celery prefork child) no child process may be started, so the
+    drawing then happens in the task process itself.
+    """
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
     configured = os.environ.get("IPSTATS_REPORT_WORKERS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
