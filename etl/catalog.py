@@ -151,6 +151,7 @@ class PlanTarget:
     completion_raw: str | None
     completion_value: float | None
     note: str | None
+    note_zh: str | None = None       # the note in Chinese (zh reports); required when note is set
 
 
 @dataclass(frozen=True)
@@ -577,6 +578,10 @@ def _load_plan_bytes(path: Path, raw_bytes: bytes, digest: str) -> Plan:
         if category not in CATEGORIES:
             raise CatalogError(path, f"unknown category {category!r}", where)
         note = _opt_str(item.get("note"))
+        note_zh = _opt_str(item.get("note_zh"))
+        if note and not note_zh:
+            raise CatalogError(path, "field 'note_zh' is missing: a target with a note needs its Chinese "
+                                     "rendering (note_zh) for the zh reports", where)
         base_raw = _opt_str(item.get("base_raw"))
         target_raw = _opt_str(item.get("target_raw"))
         completion_raw = _opt_str(item.get("completion_raw"))
@@ -647,6 +652,7 @@ def _load_plan_bytes(path: Path, raw_bytes: bytes, digest: str) -> Plan:
             completion_raw=completion_raw,
             completion_value=completion_value,
             note=note,
+            note_zh=note_zh,
         ))
     return Plan(
         plan_id=plan_id,

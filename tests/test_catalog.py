@@ -230,6 +230,19 @@ def test_ambiguous_rows_carry_notes(plans):
                 assert t.note, f"{plan.plan_id} {t.target_id}"
 
 
+def test_every_note_has_a_chinese_rendering(plans):
+    """zh reports print note_zh: every target with a note carries one, in Chinese."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    noted = [(plan.plan_id, t) for plan in plans.values() for t in plan.targets if t.note]
+    assert len(noted) >= 31
+    for plan_id, t in noted:
+        assert t.note_zh and cjk.search(t.note_zh), f"{plan_id} {t.target_id}"
+        assert not re.search(r"[A-Za-z]{4,}", t.note_zh), f"{plan_id} {t.target_id}: {t.note_zh}"
+    assert "907.6" in plans["guangdong-14fyp"].target("r04a").note_zh
+    assert "非2020年当年值" in plans["guangdong-14fyp"].target("r04a").note_zh
+    assert all(t.note_zh is None for plan in plans.values() for t in plan.targets if not t.note)
+
+
 def _seed_window(seed_text: str, name: str, lines_after: int = 8) -> list[str]:
     """Text around every seed line where the (whitespace-insensitive) name starts."""
     lines = seed_text.splitlines()
@@ -496,7 +509,11 @@ def test_a_kind_departing_from_the_notation_needs_a_note(tmp_path):
     with pytest.raises(CatalogError, match="add a note"):
         catalog.load_plan_file(_write_plan(tmp_path, [row]))
     row["note"] = "新增: added over the period"
-    assert catalog.load_plan_file(_write_plan(tmp_path, [row])).targets[0].target_kind == "period_total"
+    with pytest.raises(CatalogError, match=r"broken-plan\.yaml, target r01 \(row 1\): field 'note_zh' is missing"):
+        catalog.load_plan_file(_write_plan(tmp_path, [row]))  # a note needs its Chinese rendering
+    row["note_zh"] = "新增数，按规划期间累计数评估。"
+    loaded = catalog.load_plan_file(_write_plan(tmp_path, [row])).targets[0]
+    assert loaded.target_kind == "period_total" and loaded.note_zh == "新增数，按规划期间累计数评估。"
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -120,6 +120,7 @@ def test_level_without_base_is_v_over_t():
     result = evaluate_target(spec("level", None, 12000.0), [year(2022, 4800.0)], date(2022, 12, 31))
     assert (result.status, result.completion, result.ratio) == ("on_track", approx(0.4), approx(1.0))
     assert "no base" in result.note
+    assert result.note_zh == "无基期值：完成度 = 最新值 ÷ 目标值"  # the zh reports' twin
 
 
 def test_level_threshold_reached_is_achieved():
@@ -325,6 +326,7 @@ def test_ended_plan_without_final_year_data_has_no_verdict_yet():
     result = evaluate_target(spec("level", 10.0, 20.0), [year(2024, 19.0)], date(2026, 3, 31))
     assert result.verdict is None
     assert "no value for 2025" in result.note
+    assert "尚无2025年数据" in result.note_zh and len(result.notes_zh) == len(result.notes)
 
 
 # ----------------------------------------------------------------------------- configuration
@@ -362,6 +364,7 @@ def test_avg_growth_from_levels_shows_the_rate_as_latest_value():
     result = evaluate_target(spec("avg_growth", 100.0, 30.0), [year(2022, 144.0)], date(2022, 12, 31))
     assert result.latest_value == approx(20.0)
     assert "from 2020 (100) to 2022 (144)" in result.note
+    assert "2020（100）至2022（144）年均增长20.00%" in result.note_zh
 
 
 def test_compute_progress_picks_the_rate_or_the_levels_of_a_growth_indicator():

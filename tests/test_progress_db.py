@@ -134,6 +134,10 @@ def test_indicator_values_and_progress_from_hand_made_observations(engine):
     assert stored.loc["r01", "status"] == year_end.loc["r01", "status"]
     assert stored.loc["r01", "latest_label"] == "2022"
     assert len(stored) == len(year_end)
+    # every note has its Chinese twin (catalog reading + computed notes) for the zh reports
+    assert (stored["note"].notna() == stored["note_zh"].notna()).all()
+    assert stored.loc["r04a", "note_zh"].startswith("表中同一行列有两项数值")
+    assert (stored.loc["r05", "note"], stored.loc["r05", "note_zh"]) == ("no value after 2020", "2020年以后暂无数据")
 
 
 def test_refresh_marts_covers_every_plan_month_and_a_single_as_of(engine):

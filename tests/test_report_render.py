@@ -110,6 +110,18 @@ def test_kinds_differ_and_header_prints_what_officials_ask(rendered) -> None:
             assert heading in seen, heading
     closed = visible_text(reports[("guangdong-13fyp", "2024")].html.read_text(encoding="utf-8"))
     assert "规划期已结束" in closed and ("已实现" in closed or "未实现" in closed)
+    # zh reports print the notes (catalog readings and computed notes) in Chinese only
+    from etl.catalog import load_plans
+
+    english = [t.note for plan in load_plans() for t in plan.targets if t.note]
+    for (plan, period), report in reports.items():
+        notes = visible_text(report.html.read_text(encoding="utf-8")).split("五、说明与数据来源", 1)[1]
+        for sentence in ("no base: completion", "Printed without brackets", "projection without growth",
+                         "previous period", "comparator", *english):
+            assert sentence not in notes, (plan, period, sentence)
+    annual14 = visible_text(reports[("guangdong-14fyp", "2024")].html.read_text(encoding="utf-8"))
+    assert "口径说明：" in annual14 and "非2020年当年值" in annual14
+    assert "无基期值：完成度" in annual14  # r05 prints no base: the computed note, in Chinese
 
 
 def test_data_quality_section_reports_the_period_s_loads(rendered) -> None:
@@ -163,7 +175,8 @@ def test_markup_in_names_and_notes_shows_as_text(rendered, tmp_path: Path) -> No
 
     engine, _ = rendered
     with engine.begin() as conn:
-        conn.execute(text("UPDATE mart_progress SET note = '<script>alert(1)</script> & <b>bold</b>' "
+        conn.execute(text("UPDATE mart_progress SET note = '<script>alert(1)</script> & <b>bold</b>', "
+                          "note_zh = '<script>alert(1)</script> & <b>bold</b>' "  # zh reports print note_zh
                           "WHERE plan_id = 'qingyuan-14fyp'"))
         conn.execute(text("UPDATE ref_regions SET name_zh = '清远市<img src=x onerror=alert(1)>' "
                           "WHERE region_code = '441800'"))

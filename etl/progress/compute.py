@@ -114,10 +114,20 @@ class ProgressResult:
     yearly_path: list[dict] = field(default_factory=list)
     points_used: list[Hashable] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    notes_zh: list[str] = field(default_factory=list)   # the same notes in Chinese, in the same order
 
     @property
     def note(self) -> str | None:
         return "; ".join(self.notes) or None
+
+    @property
+    def note_zh(self) -> str | None:
+        return "；".join(self.notes_zh) or None
+
+    def add_note(self, en: str, zh: str) -> None:
+        """A computed note, in English (``note``) and in Chinese (``note_zh``, the zh reports)."""
+        self.notes.append(en)
+        self.notes_zh.append(zh)
 
 
 # ----------------------------------------------------------------------------- time
@@ -203,11 +213,12 @@ def evaluate_target(spec: TargetSpec, points: Iterable[Point], as_of: date,
     if spec.target_kind not in TARGET_KINDS:
         raise ValueError(f"unknown target kind {spec.target_kind!r}")
     if spec.target_kind == "none" or target is None:
-        result = ProgressResult(status="no_data", notes=["no target"])
+        result = ProgressResult(status="no_data", notes=["no target"], notes_zh=["未设目标值"])
         _fill_latest_any(result, known)
         return result
     if y0 is None or target_year is None:
-        return ProgressResult(status="no_data", notes=["target without base year or target year"])
+        return ProgressResult(status="no_data", notes=["target without base year or target year"],
+                              notes_zh=["目标缺少基期年份或目标年份"])
 
     evaluator = {
         "level": _evaluate_level,
@@ -225,13 +236,15 @@ def evaluate_target(spec: TargetSpec, points: Iterable[Point], as_of: date,
     if result.status != "achieved":
         if result.ratio is None:
             result.status = "no_data"
-            result.notes.append("completion undefined (target equals the base, or is zero)")
+            result.add_note("completion undefined (target equals the base, or is zero)",
+                            "完成度无法计算（目标值等于基期值或为零）")
         else:
             result.status = classify_ratio(result.ratio, thresholds)
     if result.latest_period_end is not None and result.latest_period_end >= year_end(target_year):
         result.verdict = "achieved" if result.status == "achieved" else "not_achieved"
     elif as_of >= year_end(target_year):
-        result.notes.append(f"plan period ended; no value for {target_year} yet")
+        result.add_note(f"plan period ended; no value for {target_year} yet",
+                        f"规划期已结束，尚无{target_year}年数据")
     return result
 
 
@@ -254,8 +267,9 @@ def _fill_latest_any(result: ProgressResult, points: Sequence[Point]) -> None:
         result.points_used.append(latest.key)
 
 
-def _no_value(spec: TargetSpec, extra: str = "") -> ProgressResult:
-    return ProgressResult(status="no_data", notes=[f"no value after {spec.base_year}{extra}"])
+def _no_value(spec: TargetSpec, extra: str = "", extra_zh: str = "暂无数据") -> ProgressResult:
+    return ProgressResult(status="no_data", notes=[f"no value after {spec.base_year}{extra}"],
+                          notes_zh=[f"{spec.base_year}年以后{extra_zh}"])
 
 
 def _base_value(spec: TargetSpec, points: Sequence[Point]) -> tuple[float | None, Point | None]:
@@ -288,7 +302,7 @@ def _project_level(spec: TargetSpec, result: ProgressResult, candidates: Sequenc
         if growth is None:  # non-positive values: extend the straight line instead
             slope = (v - origin_value) / span
             projected = v + slope * remaining
-            result.notes.append("projection linear (non-positive value)")
+            result.add_note("projection linear (non-positive value)", "数值非正，按线性趋势预测")
         else:
             projected = v * (1.0 + growth) ** remaining
     result.observed_growth = _clean(growth)
@@ -311,7 +325,7 @@ def _evaluate_level(spec: TargetSpec, known: Sequence[Point], as_of: date) -> Pr
         completion = None if target == b else (v - b) / (target - b)
     else:
         completion = v / target if target else None
-        result.notes.append("no base: completion = v / T")
+        result.add_note("no base: completion = v / T", "无基期值：完成度 = 最新值 ÷ 目标值")
     if spec.direction == "decrease" and b is None and v:
         completion = target / v
     e = elapsed_share(spec.base_year, spec.target_year, latest.period_end)
@@ -328,7 +342,8 @@ def _evaluate_annual_flow(spec: TargetSpec, known: Sequence[Point], as_of: date)
     candidates = _after_base([p for p in known if p.is_year], spec.base_year)
     if not candidates:
         partial = _after_base(known, spec.base_year)
-        return _no_value(spec, " for a full year" + (" (only part-year figures)" if partial else ""))
+        return _no_value(spec, " for a full year" + (" (only part-year figures)" if partial else ""),
+                         "暂无全年数据" + ("（仅有年内累计数）" if partial else ""))
     latest = candidates[-1]
     result = ProgressResult(status="pending")
     _set_latest(result, latest)
@@ -362,7 +377,8 @@ def _evaluate_period_total(spec: TargetSpec, known: Sequence[Point], as_of: date
     result.points_used.extend(p.key for p in used)
     missing = sorted(set(range(y0 + 1, last_full_year + 1)) - {p.period_end.year for p in full_years})
     if missing:
-        result.notes.append("no value for " + ", ".join(map(str, missing)) + " (sum is short)")
+        result.add_note("no value for " + ", ".join(map(str, missing)) + " (sum is short)",
+                        "、".join(map(str, missing)) + "年数据缺失（累计数偏小）")
     result.cumulative_value = _clean(total)
     completion = total / target if target else None
     e = elapsed_share(y0, target_year, latest.period_end)
@@ -379,13 +395,13 @@ def _evaluate_period_total(spec: TargetSpec, known: Sequence[Point], as_of: date
         growth = _geometric_rate(first.value, last.value, span) if span > 0 else 0.0
         if growth is None:
             growth = 0.0
-            result.notes.append("projection without growth (non-positive flow)")
+            result.add_note("projection without growth (non-positive flow)", "年度数值非正，预测不计增长")
         flow = last.value
         base_total = sum(p.value for p in full_years)
     else:  # only a year-to-date figure: annualise it, no growth
         ytd = partial[-1]
         growth, flow, base_total = 0.0, ytd.value * 12.0 / ytd.period_end.month, 0.0
-        result.notes.append("projection from an annualised part-year flow")
+        result.add_note("projection from an annualised part-year flow", "按年内累计数折算全年后预测")
     projected = base_total + sum(flow * (1.0 + growth) ** k for k in range(1, remaining_years + 1))
     result.observed_growth = _clean(growth)
     result.projected_value = _clean(projected)
@@ -405,7 +421,7 @@ def _evaluate_avg_growth(spec: TargetSpec, known: Sequence[Point], as_of: date) 
     result.points_used.append(latest.key)
     if spec.value_is_rate:
         growth = latest.value / 100.0
-        result.notes.append("growth rate as supplied")
+        result.add_note("growth rate as supplied", "增长率采用报送值")
     else:
         base, base_point = _base_value(spec, pool)
         origin_end = year_end(spec.base_year)
@@ -413,26 +429,32 @@ def _evaluate_avg_growth(spec: TargetSpec, known: Sequence[Point], as_of: date) 
             origin = candidates[0]
             if origin is latest:
                 result.status = "no_data"
-                result.notes.append(f"one value after the base year ({latest.value:g}, {result.latest_label}) "
-                                    "and no base: growth needs two")
+                result.add_note(f"one value after the base year ({latest.value:g}, {result.latest_label}) "
+                                "and no base: growth needs two",
+                                f"无基期值，基期后仅有一个数据（{result.latest_label}：{latest.value:g}），"
+                                "无法计算增长率")
                 result.latest_value = None
                 return result
             base, origin_end = origin.value, origin.period_end
             result.points_used.insert(0, origin.key)
-            result.notes.append(f"no base: growth from {period_label(origin.period_end, origin.period_type)}")
+            origin_text = period_label(origin.period_end, origin.period_type)
+            result.add_note(f"no base: growth from {origin_text}", f"无基期值：增长率自{origin_text}起算")
         elif base_point is not None:
             result.points_used.insert(0, base_point.key)
-            result.notes.append(f"base {spec.base_year} from the data")
+            result.add_note(f"base {spec.base_year} from the data", f"基期值取{spec.base_year}年统计数据")
         growth = _geometric_rate(base, latest.value, _years(origin_end, latest.period_end))
         if growth is None:
             result.status = "no_data"
-            result.notes.append(f"growth undefined (non-positive value: {base:g} -> {latest.value:g})")
+            result.add_note(f"growth undefined (non-positive value: {base:g} -> {latest.value:g})",
+                            f"增长率无法计算（数值非正：{base:g} → {latest.value:g}）")
             result.latest_value = None
             return result
         # the figure compared with the target is the rate: show it (in %) as the latest value
         origin_label = period_label(origin_end, "year" if origin_end.month == 12 else "month")
-        result.notes.append(f"average growth {growth * 100:.2f}% a year from {origin_label} ({base:g}) "
-                            f"to {result.latest_label} ({latest.value:g})")
+        result.add_note(f"average growth {growth * 100:.2f}% a year from {origin_label} ({base:g}) "
+                        f"to {result.latest_label} ({latest.value:g})",
+                        f"{origin_label}（{base:g}）至{result.latest_label}（{latest.value:g}）"
+                        f"年均增长{growth * 100:.2f}%")
         result.latest_value = _clean(growth * 100.0)
     growth = _clean(growth)  # compare figures as stored: 1.69 ** 0.5 - 1 is 0.3, not 0.29999…
     completion = growth / rate_target if rate_target else None

@@ -37,7 +37,7 @@ PROGRESS_COLUMNS = [
     "base_year", "base_value", "target_year", "target_value", "latest_value", "latest_period_end",
     "latest_period_type", "latest_label", "cumulative_value", "completion", "elapsed", "ratio",
     "status", "projected_value", "projected_meets", "verdict", "yearly_path", "value_source",
-    "observations_used", "note", "computed_at", "observed_growth",
+    "observations_used", "note", "computed_at", "observed_growth", "note_zh",
 ]
 
 _TARGETS_SQL = """
@@ -46,7 +46,7 @@ SELECT targets.plan_id, targets.target_id, targets.indicator_code, plans.region_
        targets.category, targets.target_kind, targets.comparator, targets.source, targets.source_ref,
        COALESCE(targets.base_year, plans.base_year) AS base_year, targets.base_value,
        COALESCE(targets.target_year, plans.target_year) AS target_year, targets.target_value,
-       targets.note AS catalog_note, targets.row_no,
+       targets.note AS catalog_note, targets.note_zh AS catalog_note_zh, targets.row_no,
        indicators.unit AS indicator_unit, indicators.aggregation, indicators.direction,
        indicators.method, measures.basis AS measure_basis
 FROM plan_targets AS targets
@@ -77,6 +77,7 @@ class _Series:
     spec: TargetSpec
     points: list[Point]
     notes: list[str]
+    notes_zh: list[str]
 
 
 def _unit_factor(indicator_unit: str | None, plan_unit: str) -> float | None:
@@ -121,6 +122,7 @@ class _ValueIndex:
 def _target_series(target, index: _ValueIndex) -> _Series:
     """Choose the series a target is judged on and express it in the plan's unit."""
     notes: list[str] = []
+    notes_zh: list[str] = []
     kind = target.target_kind
     plan_unit = str(target.unit)
     own = (str(target.indicator_code), str(target.region_code))
@@ -145,14 +147,15 @@ def _target_series(target, index: _ValueIndex) -> _Series:
                 factor, base_value = 1.0, None
         return _Series(TargetSpec("avg_growth", _int(target.base_year), base_value, _int(target.target_year),
                                   _none(target.target_value), str(target.direction or "increase"),
-                                  value_is_rate, full_years_only), index.points(key, factor), notes)
+                                  value_is_rate, full_years_only), index.points(key, factor), notes, notes_zh)
     factor = _unit_factor(target.indicator_unit, plan_unit)
     if factor is None:
         notes.append(f"values in {target.indicator_unit} (not convertible to {plan_unit})")
+        notes_zh.append(f"统计数据单位为{target.indicator_unit}（无法换算为{plan_unit}）")
         factor = 1.0
     spec = TargetSpec(str(kind), _int(target.base_year), base_value, _int(target.target_year),
                       _none(target.target_value), str(target.direction or "increase"), False, full_years_only)
-    return _Series(spec, index.points(own, factor), notes)
+    return _Series(spec, index.points(own, factor), notes, notes_zh)
 
 
 def _int(value) -> int | None:
@@ -204,6 +207,8 @@ def compute_progress(targets: pd.DataFrame, values: pd.DataFrame | _ValueIndex, 
             result = evaluate_target(series.spec, series.points, as_of, thresholds)
             latest_key = result.points_used[-1] if result.points_used else None
             notes = [n for n in (_none(target.catalog_note), *series.notes, *result.notes) if n]
+            notes_zh = [n for n in (_none(getattr(target, "catalog_note_zh", None)), *series.notes_zh,
+                                    *result.notes_zh) if n]
             rows.append({
                 "plan_id": target.plan_id,
                 "target_id": target.target_id,
@@ -240,6 +245,7 @@ def compute_progress(targets: pd.DataFrame, values: pd.DataFrame | _ValueIndex, 
                 "note": "; ".join(notes) or None,
                 "computed_at": computed_at,
                 "observed_growth": _round(result.observed_growth),
+                "note_zh": "；".join(n.rstrip("。；") for n in notes_zh) or None,
             })
     frame = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
     frame["projected_meets"] = frame["projected_meets"].astype(object)

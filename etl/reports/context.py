@@ -117,7 +117,9 @@ def _row_view(row: dict[str, Any], inputs: dict[str, Any], kind: str, closed: bo
         "projection": _projection_text(row, lang),
         "sentence": indicator_sentence(row, inputs["plan"]["region"], kind, lang),
         "chart": chart_id(row) if has_chart(row) else None,
-        "note": row.get("note") or target.get("note") or "",
+        # zh reports show only the Chinese notes (catalog + computed); en the English ones
+        "note": (row.get("note_zh") or target.get("note_zh") or "") if lang == "zh"
+        else (row.get("note") or target.get("note") or ""),
         "source": _source_text(row, target, inputs["plan"], lang),
         "ratio": row.get("ratio"),
         "category": row.get("category") or target.get("category") or "",
