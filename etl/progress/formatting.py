@@ -29,7 +29,7 @@ EXPORT_COLUMNS = [
     "plan_id", "target_id", "as_of", "indicator_code", "indicator_name_zh", "unit", "target_kind",
     "base_year", "base_value", "target_year", "target_value", "latest_value", "latest_period_end",
     "latest_label", "cumulative_value", "completion", "elapsed", "ratio", "status", "observed_growth",
-    "projected_value", "projected_meets", "verdict", "value_source", "note",
+    "projected_value", "projected_meets", "verdict", "value_source", "note", "note_zh",
 ]
 
 
@@ -121,7 +121,10 @@ def render_table(frame: pd.DataFrame) -> str:
         ]
         lines.append("  ".join(fit(cell, width, align) for cell, (_, width, align) in zip(cells, columns,
                                                                                          strict=True)).rstrip())
-    notes = [(row["target_id"], row["note"]) for _, row in frame.iterrows() if not _missing(row["note"])]
+    # The table is Chinese: print the Chinese note where there is one, else the English one.
+    note_column = "note_zh" if "note_zh" in frame.columns else "note"
+    notes = [(row["target_id"], row[note_column] if not _missing(row[note_column]) else row["note"])
+             for _, row in frame.iterrows() if not (_missing(row[note_column]) and _missing(row["note"]))]
     if notes:
         lines.append("")
         lines.extend(f"注 {target_id}: {note}" for target_id, note in notes)
