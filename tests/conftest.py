@@ -6,18 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from etl import warehouse
+from tests.pgdb import create_pg_database
+from tests.pgdb import drop_pg_database as _drop_pg_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
-PG_ADMIN_URL = os.environ.get("IPSTATS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -28,23 +27,10 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IPSTATS_WAREHOUSE_URL", raising=False)
 
 
-def create_pg_database(prefix: str = "ipstats_test") -> str:
-    """Create a fresh database on the local server; returns its SQLAlchemy URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
 def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
+    """Drop a test database after closing this process's pooled connections to it."""
     warehouse.dispose_engines()
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_pg_database(url)
 
 
 @pytest.fixture
