@@ -24,6 +24,7 @@ import hashlib
 import re
 import unicodedata
 from calendar import monthrange
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
@@ -246,15 +247,21 @@ def load_regions(path: Path | None = None) -> tuple[Region, ...]:
 @cache
 def region_lookup() -> dict[str, str]:
     """Every known spelling (normalised) -> region code; codes themselves map to themselves."""
+    return _spelling_lookup(CATALOG_DIR / "regions.csv",
+                            ((r.region_code, (r.name_zh, *r.aliases)) for r in load_regions()))
+
+
+def _spelling_lookup(path: Path, entries: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """Normalised spelling -> code for (code, spellings) entries; the code spells itself. A spelling
+    that would name two codes is a catalog fault, reported against ``path``."""
     lookup: dict[str, str] = {}
-    path = CATALOG_DIR / "regions.csv"
-    for region in load_regions():
-        for spelling in (region.name_zh, region.region_code, *region.aliases):
+    for code, spellings in entries:
+        for spelling in (code, *spellings):
             key = normalise_name(spelling)
             other = lookup.get(key)
-            if other is not None and other != region.region_code:
-                raise CatalogError(path, f"alias {spelling!r} names both {other} and {region.region_code}")
-            lookup[key] = region.region_code
+            if other is not None and other != code:
+                raise CatalogError(path, f"alias {spelling!r} names both {other} and {code}")
+            lookup[key] = code
     return lookup
 
 
@@ -305,11 +312,8 @@ def load_measures() -> tuple[Measure, ...]:
 @cache
 def measure_lookup() -> dict[str, str]:
     """Known spellings (normalised zh names, aliases and codes) -> measure code."""
-    lookup: dict[str, str] = {}
-    for m in load_measures():
-        for spelling in (m.measure_code, m.name_zh, *m.aliases):
-            lookup[normalise_name(spelling)] = m.measure_code
-    return lookup
+    return _spelling_lookup(CATALOG_DIR / "measures.yaml",
+                            ((m.measure_code, (m.name_zh, *m.aliases)) for m in load_measures()))
 
 
 def resolve_measure(name: object) -> str | None:
@@ -385,16 +389,8 @@ def load_indicators() -> tuple[Indicator, ...]:
 @cache
 def indicator_lookup() -> dict[str, str]:
     """Printed names (normalised zh name and aliases) and codes -> indicator code."""
-    path = CATALOG_DIR / "indicators.yaml"
-    lookup: dict[str, str] = {}
-    for ind in load_indicators():
-        for spelling in (ind.indicator_code, ind.name_zh, *ind.aliases):
-            key = normalise_name(spelling)
-            other = lookup.get(key)
-            if other is not None and other != ind.indicator_code:
-                raise CatalogError(path, f"alias {spelling!r} names both {other} and {ind.indicator_code}")
-            lookup[key] = ind.indicator_code
-    return lookup
+    return _spelling_lookup(CATALOG_DIR / "indicators.yaml",
+                            ((i.indicator_code, (i.name_zh, *i.aliases)) for i in load_indicators()))
 
 
 def resolve_indicator(name: object) -> str | None:

@@ -35,6 +35,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from etl.catalog import TARGET_KINDS
+
 __all__ = [
     "STATUSES",
     "TARGET_KINDS",
@@ -52,7 +54,6 @@ __all__ = [
 ]
 
 STATUSES = ("achieved", "on_track", "behind", "off_track", "no_data")
-TARGET_KINDS = ("level", "period_total", "annual_flow", "avg_growth", "none")
 
 
 @dataclass(frozen=True)
@@ -310,15 +311,21 @@ def _project_level(spec: TargetSpec, result: ProgressResult, candidates: Sequenc
     result.projected_meets = _meets(projected, spec.target_value, spec.direction)
 
 
+def _result_from(latest: Point) -> ProgressResult:
+    """A result whose latest value, period and lineage are those of ``latest``; status still open."""
+    result = ProgressResult(status="pending")
+    _set_latest(result, latest)
+    result.points_used.append(latest.key)
+    return result
+
+
 def _evaluate_level(spec: TargetSpec, known: Sequence[Point], as_of: date) -> ProgressResult:
     pool = [p for p in known if p.is_year] if spec.full_years_only else list(known)
     candidates = _after_base(pool, spec.base_year)
     if not candidates:
         return _no_value(spec)
     latest = candidates[-1]
-    result = ProgressResult(status="pending")
-    _set_latest(result, latest)
-    result.points_used.append(latest.key)
+    result = _result_from(latest)
     v, b, target = latest.value, spec.base_value, spec.target_value
     sign = -1.0 if spec.direction == "decrease" else 1.0
     if b is not None:
@@ -345,9 +352,7 @@ def _evaluate_annual_flow(spec: TargetSpec, known: Sequence[Point], as_of: date)
         return _no_value(spec, " for a full year" + (" (only part-year figures)" if partial else ""),
                          "暂无全年数据" + ("（仅有年内累计数）" if partial else ""))
     latest = candidates[-1]
-    result = ProgressResult(status="pending")
-    _set_latest(result, latest)
-    result.points_used.append(latest.key)
+    result = _result_from(latest)
     v, target = latest.value, spec.target_value
     completion = v / target if target else None
     result.completion = _clean(completion)
@@ -416,9 +421,7 @@ def _evaluate_avg_growth(spec: TargetSpec, known: Sequence[Point], as_of: date) 
     if not candidates:
         return _no_value(spec)
     latest = candidates[-1]
-    result = ProgressResult(status="pending")
-    _set_latest(result, latest)
-    result.points_used.append(latest.key)
+    result = _result_from(latest)
     if spec.value_is_rate:
         growth = latest.value / 100.0
         result.add_note("growth rate as supplied", "增长率采用报送值")
